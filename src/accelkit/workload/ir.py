@@ -329,9 +329,17 @@ class Layer:
 
     @property
     def params(self) -> int:
-        """Trainable parameters: constant weights + biases + folded batch-norm affine parameters."""
+        """Trainable parameters: constant weights + biases + folded batch-norm affine parameters + extra.
+
+        ``attrs["extra_params"]`` holds parameters that belong to no loop operand but live with this layer
+        (a ViT's position embedding and class token, a BERT's embedding tables).
+        """
         w = self.weight_elements if self.has_weights else 0
-        return w + self.bias_elements + self.norm_params
+        return w + self.bias_elements + self.norm_params + self.extra_params
+
+    @property
+    def extra_params(self) -> int:
+        return int(self.attrs.get("extra_params", 0))
 
     @property
     def input_rows(self) -> int:
@@ -471,13 +479,13 @@ class Network:
 
     def predecessors(self, layer: Layer | str) -> list[Layer]:
         lyr = self.layer(layer) if isinstance(layer, str) else layer
-        preds = [p for t in lyr.inputs if (p := self.producer(t)) is not None]
-        return list(dict.fromkeys(preds))
+        preds = {p.name: p for t in lyr.inputs if (p := self.producer(t)) is not None}
+        return list(preds.values())
 
     def successors(self, layer: Layer | str) -> list[Layer]:
         lyr = self.layer(layer) if isinstance(layer, str) else layer
-        succ = [c for t in lyr.outputs for c in self.consumers(t)]
-        return list(dict.fromkeys(succ))
+        succ = {c.name: c for t in lyr.outputs for c in self.consumers(t)}
+        return list(succ.values())
 
     @property
     def compute_layers(self) -> tuple[Layer, ...]:
