@@ -44,9 +44,11 @@ def validation_problems(exc: ValidationError, prefix: str = "") -> list[tuple[st
         loc = _loc(tuple(err["loc"]))
         path = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
         msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
-        elif "input" in err and err["type"] != "missing":
+        elif "input" in err and err["type"] != "missing" and "got " not in msg:
             got = err["input"]
             text = repr(got)
             msg = f"{msg} (got {text[:80]}{'...' if len(text) > 80 else ''})"

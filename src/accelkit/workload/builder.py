@@ -269,6 +269,8 @@ class NetworkBuilder:
         name: str | None = None,
         out: str | None = None,
         out_shape_hw: tuple[int, int] | None = None,
+        weight_dtype: str | DataType | None = None,
+        out_dtype: str | DataType | None = None,
         **extra: Any,
     ) -> str:
         """Transposed convolution; the loop nest runs over input pixels (each scatters into R x S outputs)."""
@@ -316,7 +318,11 @@ class NetworkBuilder:
             weight_source=WeightSource.CONSTANT,
             weight_tensor=extra.pop("weight_tensor", f"{lname}.weight"),
             bias=bias,
-            precision=self._precision(x, weight=None, out=None),
+            precision=self._precision(
+                x,
+                weight=DataType.parse(weight_dtype) if weight_dtype else None,
+                out=DataType.parse(out_dtype) if out_dtype else None,
+            ),
             bias_dtype=self.bias_dtype if bias else None,
             ops=self._act_ops(act, n * out_channels * oh * ow),
             fused=fused,
@@ -372,6 +378,8 @@ class NetworkBuilder:
         act: str | None = None,
         name: str | None = None,
         out: str | None = None,
+        weight_dtype: str | DataType | None = None,
+        out_dtype: str | DataType | None = None,
         **extra: Any,
     ) -> str:
         """``x[..., M, C] @ W[C, K]`` with a constant weight shared by every row (a transformer projection).
@@ -382,7 +390,17 @@ class NetworkBuilder:
         if len(shape) < 2:
             raise ShapeError(f"linear expects at least a 2-D input, got {list(shape)}", source=self.source)
         if len(shape) == 2:
-            return self.fc(x, out_features, bias=bias, act=act, name=name, out=out, **extra)
+            return self.fc(
+                x,
+                out_features,
+                bias=bias,
+                act=act,
+                name=name,
+                out=out,
+                weight_dtype=weight_dtype,
+                out_dtype=out_dtype,
+                **extra,
+            )
         c = shape[-1]
         rows = math.prod(shape[:-1])
         lname = self._name("linear", name)
@@ -397,7 +415,11 @@ class NetworkBuilder:
             weight_source=WeightSource.CONSTANT,
             weight_tensor=extra.pop("weight_tensor", f"{lname}.weight"),
             bias=bias,
-            precision=self._precision(x, weight=None, out=None),
+            precision=self._precision(
+                x,
+                weight=DataType.parse(weight_dtype) if weight_dtype else None,
+                out=DataType.parse(out_dtype) if out_dtype else None,
+            ),
             bias_dtype=self.bias_dtype if bias else None,
             ops=self._act_ops(act, rows * out_features),
             fused=fused,
@@ -405,10 +427,20 @@ class NetworkBuilder:
         )
         return self._add(layer, (*shape[:-1], out_features))
 
-    def matmul(self, a: str, b: str, *, name: str | None = None, out: str | None = None, **extra: Any) -> str:
+    def matmul(
+        self,
+        a: str,
+        b: str,
+        *,
+        name: str | None = None,
+        out: str | None = None,
+        out_dtype: str | DataType | None = None,
+        **extra: Any,
+    ) -> str:
         """Batched matmul of two activations ``a[..., M, C] @ b[..., C, K]`` (attention QK^T and AV).
 
-        Batch dimensions (broadcast per numpy rules) become ``G``; ``b`` is the dynamic weight operand.
+        Batch dimensions (broadcast per numpy rules) become ``G``; ``b`` is the dynamic weight operand. The output
+        precision defaults to ``a``'s.
         """
         sa, sb = self.shape(a), self.shape(b)
         if len(sa) < 2 or len(sb) < 2 or sa[-1] != sb[-2]:
@@ -425,7 +457,11 @@ class NetworkBuilder:
             outputs=(out or lname,),
             weight_source=WeightSource.ACTIVATION,
             weight_tensor=b,
-            precision={Operand.INPUT: self.dtype(a), Operand.WEIGHT: self.dtype(b), Operand.OUTPUT: self.dtype(a)},
+            precision={
+                Operand.INPUT: self.dtype(a),
+                Operand.WEIGHT: self.dtype(b),
+                Operand.OUTPUT: DataType.parse(out_dtype) if out_dtype else self.dtype(a),
+            },
             **extra,
         )
         return self._add(layer, (*batch, m, k))
@@ -491,9 +527,11 @@ class NetworkBuilder:
             for s in shapes[1:]:
                 oshape = _broadcast(oshape, s, self.source)
         per = ELEMENTWISE_OPS_PER_ELEMENT.get(fn, 1)
-        n, rest = (oshape[0], oshape[1:]) if len(oshape) > 1 else (1, oshape)
-        channels = rest[0] if rest else 1
-        spatial = math.prod(rest[1:]) if len(rest) > 1 else 1
+        # NCHW tensors: G = channels, P = pixels; any other rank: N = leading axis, P = the rest
+        n = oshape[0] if len(oshape) > 1 else 1
+        channels = oshape[1] if len(oshape) == 4 else 1
+        spatial = math.prod(oshape) // (n * channels)
+        fused_ops = sum(ELEMENTWISE_OPS_PER_ELEMENT.get(f, 1) for f in extra.get("fused", ()))
         lname = self._name(fn, name)
         layer = Layer(
             name=lname,
@@ -503,7 +541,7 @@ class NetworkBuilder:
             inputs=tuple(inputs),
             outputs=(out or lname,),
             precision=self._precision(inputs[0], weight=None, out=extra.pop("out_dtype", None), has_weight=False),
-            ops=per * math.prod(oshape),
+            ops=(per + fused_ops) * math.prod(oshape),
             attrs={"fn": fn, **extra.pop("attrs", {})},
             **extra,
         )
@@ -558,16 +596,119 @@ class NetworkBuilder:
         oshape[ax] = sum(s[ax] for s in shapes)
         return self.data_movement(xs, "concat", oshape, **kw)
 
+    def transpose(
+        self, x: str, perm: Sequence[int], *, name: str | None = None, out: str | None = None, **extra: Any
+    ) -> str:
+        """Permute the axes of ``x`` (a transformer's head split/merge): a data-movement layer, since the
+        elements change memory order (a reshape that keeps the order is a free :meth:`view` instead)."""
+        shape = self.shape(x)
+        perm = tuple(int(i) for i in perm)
+        if sorted(perm) != list(range(len(shape))):
+            raise ShapeError(
+                f"transpose: {list(perm)} is not a permutation of the axes of {list(shape)}", source=self.source
+            )
+        attrs = {"perm": perm, **extra.pop("attrs", {})}
+        return self.data_movement([x], "transpose", [shape[i] for i in perm], name=name, out=out, attrs=attrs, **extra)
+
+    # ---- parameters outside the loop nests ----------------------------------------------------------------
+    def constant(self, name: str, shape: Sequence[int], dtype: str | DataType | None = None) -> str:
+        """Register a constant tensor (an embedding table, a class token, a position embedding); adds no layer.
+
+        A layer that reads it lists it among its inputs and counts its elements in ``attrs["extra_params"]``.
+        """
+        if name in self.tensors:
+            raise ValueError(f"tensor {name!r} is produced twice")
+        dt = DataType.parse(dtype) if dtype else self.weight_dtype
+        self.tensors[name] = Tensor(name, tuple(int(d) for d in shape), dt, is_constant=True)
+        return name
+
+    def layernorm(
+        self, x: str, *, affine: bool = True, name: str | None = None, out: str | None = None, **extra: Any
+    ) -> str:
+        """Layer normalization over the last axis: an elementwise layer (``fn="layernorm"``).
+
+        Its gamma and beta (2 per feature when ``affine``) are in ``attrs["extra_params"]``.
+        """
+        features = self.shape(x)[-1]
+        attrs: dict[str, Any] = {"axis": -1, **extra.pop("attrs", {})}
+        if affine:
+            attrs["extra_params"] = attrs.get("extra_params", 0) + 2 * features
+        return self.eltwise([x], "layernorm", name=name, out=out, attrs=attrs, **extra)
+
+    def embedding(
+        self,
+        ids: str,
+        num_embeddings: int,
+        dim: int,
+        *,
+        table: str | None = None,
+        name: str | None = None,
+        out: str | None = None,
+        **extra: Any,
+    ) -> str:
+        """Look up rows of a ``num_embeddings x dim`` constant table by the integer ``ids``: a gather.
+
+        A data-movement layer (no arithmetic) whose output is ``(*ids.shape, dim)`` at the activation precision.
+        The table is a constant tensor (``table``, created if missing); its elements are counted once, in
+        ``attrs["extra_params"]`` of the lookup that creates it (a second lookup of the same table adds none).
+        """
+        lname = self._name("embedding", name)
+        tname = table or f"{lname}.weight"
+        new_table = tname not in self.tensors
+        if new_table:
+            self.constant(tname, (num_embeddings, dim))
+        elif self.shape(tname) != (num_embeddings, dim):
+            raise ShapeError(f"embedding {lname}: table {tname!r} has shape {list(self.shape(tname))}")
+        out_shape = (*self.shape(ids), dim)
+        attrs: dict[str, Any] = {"fn": "gather", "table": tname, "num_embeddings": num_embeddings, "dim": dim}
+        if new_table:
+            attrs["extra_params"] = num_embeddings * dim
+        layer = Layer(
+            name=lname,
+            op=OpKind.OTHER,
+            op_type=extra.pop("op_type", "gather"),
+            dims={LoopDim.P: math.prod(out_shape)},
+            inputs=(ids, tname),
+            outputs=(out or lname,),
+            precision={
+                Operand.INPUT: self.dtype(ids),
+                Operand.WEIGHT: self.dtype(tname),
+                Operand.OUTPUT: self.act_dtype,
+            },
+            attrs={**attrs, **extra.pop("attrs", {})},
+            **extra,
+        )
+        return self._add(layer, out_shape)
+
     # ---- views and fusion ---------------------------------------------------------------------------------
-    def view(self, x: str, shape: Sequence[int], *, out: str | None = None, op: str = "reshape") -> str:
-        """A free view of ``x`` with a new shape (reshape, flatten, squeeze): no layer, the buffer is shared."""
+    def view(
+        self,
+        x: str,
+        shape: Sequence[int],
+        *,
+        out: str | None = None,
+        op: str = "reshape",
+        dtype: str | DataType | None = None,
+        quantization: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A free view of ``x`` with a new shape (reshape, flatten, squeeze): no layer, the buffer is shared.
+
+        ``dtype``/``quantization`` override what the view inherits from ``x`` (an importer's QuantizeLinear is an
+        int8 view of its float input).
+        """
         shape = tuple(int(d) for d in shape)
         if math.prod(shape) != math.prod(self.shape(x)):
             raise ShapeError(f"{op}: cannot view {list(self.shape(x))} as {list(shape)}", source=self.source)
         name = out or self._name(f"{x}.{op}", None)
         if name in self.tensors:
             raise ValueError(f"tensor {name!r} is produced twice")
-        self.tensors[name] = Tensor(name, shape, self.dtype(x), alias_of=x, quantization=self.tensors[x].quantization)
+        self.tensors[name] = Tensor(
+            name,
+            shape,
+            DataType.parse(dtype) if dtype else self.dtype(x),
+            alias_of=x,
+            quantization=quantization if quantization is not None else self.tensors[x].quantization,
+        )
         self.provenance.setdefault("elided_ops", {})
         self.provenance["elided_ops"][op] = self.provenance["elided_ops"].get(op, 0) + 1
         return name
@@ -612,6 +753,15 @@ class NetworkBuilder:
         )
         self._replace_layer(layer, new)
         return self.view(x, self.shape(x), out=out, op="folded_batchnorm") if out else x
+
+    def fold_bias(self, x: str, *, out: str | None = None, op_type: str = "Add") -> str:
+        """Fold a constant per-output bias add into the bias-less conv/fc/matmul that produced ``x``."""
+        layer = self._check_unconsumed(x, "bias")
+        if not (layer.op.is_mac and layer.has_weights) or layer.bias:
+            raise ValueError(f"cannot fold a bias into {layer.name!r} ({layer.op}, bias={layer.bias})")
+        new = layer.with_(bias=True, bias_dtype=layer.bias_dtype or self.bias_dtype, fused=(*layer.fused, op_type))
+        self._replace_layer(layer, new)
+        return self.view(x, self.shape(x), out=out, op="folded_bias") if out else x
 
     # ---- finish -------------------------------------------------------------------------------------------
     def build(self, outputs: Sequence[str] | None = None, **provenance: Any) -> Network:

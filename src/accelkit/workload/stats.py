@@ -6,7 +6,8 @@ Conventions (stated once, used everywhere):
   work is ``ops`` (one op per arithmetic step, see ``builder.ELEMENTWISE_OPS_PER_ELEMENT``).
 * ``params`` are trainable parameters (weights + biases + folded batch-norm gamma/beta + extra parameters).
 * ``weight_bytes`` is what an accelerator stores: constant weights at the weight precision plus one bias per
-  output channel at the bias precision (folded BN leaves exactly one bias), dense, uncompressed.
+  output channel at the bias precision (folded BN leaves exactly one bias) plus extra parameters (embedding
+  tables, position embeddings, layer-norm gamma/beta), dense, uncompressed.
 * Activation bytes are tensor elements times the tensor's own bit width. Views (reshape, flatten, fused
   activations) share their base tensor's buffer and are never counted twice.
 * Peak live activation memory follows the network's topological layer order: while a layer runs, every tensor
@@ -88,10 +89,15 @@ class NetworkStats:
 
 
 def weight_bytes(layer: Layer) -> float:
-    """Bytes of stored parameters: constant weights at weight precision + biases at bias precision."""
+    """Bytes of stored parameters: constant weights at weight precision + biases at bias precision + extra
+    parameters (embedding tables, position embeddings, layer-norm gamma/beta) at the weight precision.
+
+    Folded batch-norm parameters are not stored: they live on in the weights and the bias.
+    """
+    bits = layer.extra_params * layer.bits_of(Operand.WEIGHT)
     if not layer.has_weights:
-        return 0.0
-    bits = layer.weight_elements * layer.bits_of(Operand.WEIGHT)
+        return bits / 8
+    bits += layer.weight_elements * layer.bits_of(Operand.WEIGHT)
     if layer.bias:
         bias_bits = layer.bias_dtype.bits if layer.bias_dtype else layer.bits_of(Operand.OUTPUT)
         bits += layer.bias_elements * bias_bits
@@ -135,7 +141,11 @@ def layer_stats(net: Network) -> tuple[LayerStats, ...]:
     live = live_activation_bytes(net)
     rows = []
     for layer, live_b in zip(net.layers, live, strict=True):
-        inputs = dict.fromkeys(net.base_tensor(t) for t in layer.inputs)
+        inputs = {  # activations only: constant tables read by a gather are weights, not inputs
+            b: None
+            for t in layer.inputs
+            if (b := net.base_tensor(t)) not in net.tensors or not net.tensors[b].is_constant
+        }
         if layer.weight_source.value == "activation" and layer.weight_tensor:
             inputs.pop(net.base_tensor(layer.weight_tensor), None)
         ws = layer.weight_stats
