@@ -1,0 +1,233 @@
+"""Reuse analysis: from a layer, an accelerator and a mapping to per-level, per-operand reads and writes.
+
+This is the scalar *reference* implementation (any loop order at every level); the vectorized search in
+``search.py`` must agree with it, and the tests check that on random mappings.
+
+Model (Timeloop-style, stated once):
+
+* A level that holds an operand is refilled each time the operand's tile changes. Walking the loops above the
+  level from outermost to innermost, the number of tile loads is the product of every loop factor up to and
+  including the innermost loop that indexes the operand; loops inside it that do not index the operand reuse
+  the tile (stationarity). Levels that do not hold an operand are bypassed.
+* Crossing the PE array (from a shared level into per-PE levels), one read of the parent reaches every PE that
+  needs the same data when the NoC multicasts; otherwise each PE reads its own copy.
+* Outputs: each visit of an output tile ends with a write-back to the parent; a revisit first reads the partial
+  sums back. Partial sums reduced across PEs (an adder tree) reach the parent once per reduction group.
+* MACs read their input and weight from the innermost level holding each (once per MAC, or once per multicast
+  group when that level is shared) and update the innermost output level once per MAC (once per reduction group
+  when shared); the first update of each output element needs no read.
+* Partial sums travel at the accumulator precision; only final outputs written to DRAM use the output precision.
+* Sliding-window (halo) reuse between consecutive input tiles is not exploited (conservative, like Timeloop's
+  default model): each input tile is ((P_t-1)*stride + (R_t-1)*dilation + 1) rows tall.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from accelkit.hardware.accelerator import Accelerator
+from accelkit.mapping.mapping import Mapping
+from accelkit.workload.ir import LOOP_DIMS, OPERAND_DIMS, Layer, LoopDim, Operand
+
+OPERANDS: tuple[Operand, ...] = (Operand.INPUT, Operand.WEIGHT, Operand.OUTPUT)
+
+
+@dataclass
+class LevelTraffic:
+    """Bits read from and written to one level, per operand (summed over its instances)."""
+
+    read_bits: dict[Operand, float] = field(default_factory=lambda: dict.fromkeys(OPERANDS, 0.0))
+    write_bits: dict[Operand, float] = field(default_factory=lambda: dict.fromkeys(OPERANDS, 0.0))
+
+    @property
+    def total_read_bits(self) -> float:
+        return sum(self.read_bits.values())
+
+    @property
+    def total_write_bits(self) -> float:
+        return sum(self.write_bits.values())
+
+
+@dataclass
+class AccessCounts:
+    """What one layer does on the hardware under one mapping (before pricing)."""
+
+    macs: int
+    compute_cycles: int
+    active_pes: int
+    levels: dict[str, LevelTraffic]
+    #: Bits delivered over the array NoC into PEs (reads fanned out, psums collected), per operand.
+    noc_bits: dict[Operand, float]
+    #: Additions done by the spatial reduction network (adder tree) for partial sums.
+    spatial_adds: float
+    #: Tile size (elements) per level and operand, per instance.
+    tiles: dict[str, dict[Operand, float]]
+
+
+def operand_bits(layer: Layer, arch: Accelerator) -> dict[Operand, int]:
+    """Bits per element the datapath moves for each operand (partial sums at the accumulator precision)."""
+    return {
+        Operand.INPUT: layer.bits_of(Operand.INPUT),
+        Operand.WEIGHT: layer.bits_of(Operand.WEIGHT),
+        Operand.OUTPUT: max(arch.pe_array.mac_output.bits, layer.bits_of(Operand.OUTPUT)),
+    }
+
+
+def tile_elements(layer: Layer, ext: dict[LoopDim, int], operand: Operand) -> float:
+    """Elements of ``operand`` touched by a tile with the given loop extents."""
+    e = ext
+    if operand is Operand.WEIGHT:
+        return e[LoopDim.G] * e[LoopDim.K] * e[LoopDim.C] * e[LoopDim.R] * e[LoopDim.S]
+    sh, sw = layer.stride
+    dh, dw = layer.dilation
+    sliding_rows = (e[LoopDim.P] - 1) * sh + (e[LoopDim.R] - 1) * dh + 1
+    sliding_cols = (e[LoopDim.Q] - 1) * sw + (e[LoopDim.S] - 1) * dw + 1
+    if operand is Operand.INPUT:
+        rows, cols = (e[LoopDim.P], e[LoopDim.Q]) if layer.transposed else (sliding_rows, sliding_cols)
+        return e[LoopDim.N] * e[LoopDim.G] * e[LoopDim.C] * rows * cols
+    rows, cols = (sliding_rows, sliding_cols) if layer.transposed else (e[LoopDim.P], e[LoopDim.Q])
+    return e[LoopDim.N] * e[LoopDim.G] * e[LoopDim.K] * rows * cols
+
+
+def relevant_dims(layer: Layer, operand: Operand) -> frozenset[LoopDim]:
+    """Dimensions that index ``operand`` (for a transposed conv, R/S index the output, not the input)."""
+    dims = OPERAND_DIMS[operand]
+    if layer.transposed:
+        if operand is Operand.INPUT:
+            dims = dims - {LoopDim.R, LoopDim.S}
+        elif operand is Operand.OUTPUT:
+            dims = dims | {LoopDim.R, LoopDim.S}
+    return dims
+
+
+def _spatial_relevant(layer: Layer, mapping: Mapping, operand: Operand) -> float:
+    """PEs that need distinct data of ``operand`` (inputs: sliding windows across P/R unrolling overlap)."""
+    s = mapping.spatial
+    if operand is Operand.INPUT and not layer.transposed:
+        return tile_elements(layer, s, Operand.INPUT)
+    rel = relevant_dims(layer, operand)
+    return math.prod(s[d] for d in rel)
+
+
+def analyze(layer: Layer, arch: Accelerator, mapping: Mapping) -> AccessCounts:
+    """Count every level's reads and writes for ``layer`` under ``mapping`` (the reference model)."""
+    levels = arch.levels
+    n_levels = len(levels)
+    sl = arch.spatial_level
+    spatial = mapping.spatial
+    active = mapping.active_pes
+    bits = operand_bits(layer, arch)
+
+    def ext(level: int) -> dict[LoopDim, int]:
+        out = {}
+        for d in LOOP_DIMS:
+            f = math.prod(mapping.temporal[m][d] for m in range(level, n_levels))
+            out[d] = f * (spatial[d] if level < sl else 1)
+        return out
+
+    def loads(operand: Operand, h: int) -> int:
+        rel = relevant_dims(layer, operand)
+        seq = [(d, mapping.temporal[m][d]) for m in range(h) for d in mapping.orders[m] if mapping.temporal[m][d] > 1]
+        last = max((i for i, (d, _) in enumerate(seq) if d in rel), default=-1)
+        return math.prod(f for _, f in seq[: last + 1])
+
+    def distinct(operand: Operand, h: int) -> int:
+        rel = relevant_dims(layer, operand)
+        return math.prod(mapping.temporal[m][d] for m in range(h) for d in rel)
+
+    traffic = {lv.name: LevelTraffic() for lv in levels}
+    tiles: dict[str, dict[Operand, float]] = {}
+    for i, lv in enumerate(levels):
+        e = ext(i)
+        tiles[lv.name] = {o: tile_elements(layer, e, o) for o in OPERANDS if lv.holds(o)}
+    noc = dict.fromkeys(OPERANDS, 0.0)
+    spatial_adds = 0.0
+    multicast = arch.noc.multicast
+    reduce = arch.noc.spatial_reduction
+    final_bits = layer.bits_of(Operand.OUTPUT)
+
+    for o in OPERANDS:
+        chain = arch.holding_levels(o)
+        s_rel = _spatial_relevant(layer, mapping, o)
+        for j in range(1, len(chain)):
+            h, parent = chain[j], chain[j - 1]
+            crossing = parent < sl <= h
+            inst = active if h >= sl else 1
+            tile = tiles[levels[h].name][o]
+            visits = loads(o, h)
+            pname, hname = levels[parent].name, levels[h].name
+            if o is not Operand.OUTPUT:
+                moved = visits * tile * inst
+                traffic[hname].write_bits[o] += moved * bits[o]
+                parent_reads = visits * tile * (s_rel if (crossing and multicast) else inst)
+                traffic[pname].read_bits[o] += parent_reads * bits[o]
+                if crossing:
+                    noc[o] += moved * bits[o]
+                continue
+            first = distinct(o, h)
+            inst_up = (s_rel if reduce else inst) if crossing else inst
+            traffic[hname].read_bits[o] += visits * tile * inst * bits[o]
+            traffic[hname].write_bits[o] += (visits - first) * tile * inst * bits[o]
+            top_bits = final_bits if levels[parent].kind == "dram" else bits[o]
+            traffic[pname].write_bits[o] += (
+                first * tile * inst_up * top_bits + (visits - first) * tile * inst_up * bits[o]
+            )
+            traffic[pname].read_bits[o] += (visits - first) * tile * inst_up * bits[o]
+            if crossing:
+                noc[o] += visits * tile * inst * bits[o]
+                spatial_adds += visits * tile * (inst - inst_up)
+
+        # the MACs consume from / update the innermost level holding the operand
+        h = chain[-1]
+        name = levels[h].name
+        macs = layer.macs
+        s_irr = active / s_rel if s_rel else 1
+        if o is not Operand.OUTPUT:
+            per_pe = h >= sl
+            reads = macs if per_pe else macs / (s_irr if multicast else 1)
+            traffic[name].read_bits[o] += reads * bits[o]
+            if not per_pe:
+                noc[o] += macs * bits[o]
+        else:
+            per_pe = h >= sl
+            updates = macs if per_pe else macs / (s_irr if reduce else 1)
+            inst = active if per_pe else 1
+            first_touch = distinct(o, h) * tiles[name][o] * (inst if per_pe else 1)
+            if not per_pe and reduce:
+                spatial_adds += macs - updates
+            traffic[name].write_bits[o] += updates * bits[o]
+            traffic[name].read_bits[o] += max(updates - first_touch, 0) * bits[o]
+            if not per_pe:
+                noc[o] += macs * bits[o] / (s_irr if reduce else 1)
+
+    return AccessCounts(
+        macs=layer.macs,
+        compute_cycles=mapping.temporal_iterations,
+        active_pes=active,
+        levels=traffic,
+        noc_bits=noc,
+        spatial_adds=spatial_adds,
+        tiles=tiles,
+    )
+
+
+def capacity_ok(layer: Layer, arch: Accelerator, mapping: Mapping) -> bool:
+    """Whether every on-chip level can hold its tiles (shared pool or per-operand partitions)."""
+    counts_tiles = analyze(layer, arch, mapping).tiles
+    bits = operand_bits(layer, arch)
+    for lv in arch.levels:
+        if math.isinf(lv.capacity_bits):
+            continue
+        tiles = counts_tiles[lv.name]
+        if lv.partition is not None:
+            for o, t in tiles.items():
+                cap = lv.usable_bits_for(o)
+                if cap is not None and t * bits[o] > cap:
+                    return False
+            pooled = sum(t * bits[o] for o, t in tiles.items() if lv.usable_bits_for(o) is None)
+            if pooled > lv.usable_bits - sum(lv.partition.values()) / (2 if lv.double_buffered else 1):
+                return False
+        elif sum(t * bits[o] for o, t in tiles.items()) > lv.usable_bits:
+            return False
+    return True

@@ -1,0 +1,390 @@
+"""Vectorized mapping search: arrays of candidate mappings evaluated with numpy, never a Python loop per mapping.
+
+The space per layer is: spatial unrolling candidates (from the dataflow) x temporal tiling factors per memory
+level (ordered factorizations of each remaining loop bound) x a loop order per level. It is searched as follows.
+
+* **Tilings** are enumerated as the Cartesian product of per-dimension factorization tables, in chunks. A
+  factorization is dropped up front only when that dimension alone already overflows a level's capacity
+  (sound: other dimensions can only grow a tile). Capacity is then checked exactly per candidate.
+* **Loop orders** matter only through dimension classes (``NPQ``, ``K``, ``CRS``; ``G`` outermost), six orders
+  per level. Under the energy objective the cost is *separable* across levels in the order choice: the number
+  of loads of a tile depends on the order of exactly one level, the innermost level above it that has a loop
+  indexing the operand. So the best order of each level is found independently (6 per level, not 6^levels);
+  this is exact, and a brute-force test checks it. For latency and EDP objectives the energy-best orders are
+  used and the search over tilings uses the true objective.
+* When the tiling space of a layer exceeds ``max_candidates``, a deterministic random sample of that size is
+  evaluated instead (the mapping's ``info`` says ``exhaustive: False``).
+
+Costs come in as per-bit read/write energies per level, energy per MAC, per NoC bit and per spatial add.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from accelkit.errors import AccelkitError
+from accelkit.hardware.accelerator import Accelerator
+from accelkit.mapping.dataflows import SpatialCandidate, spatial_candidates
+from accelkit.mapping.mapping import CLASS_DIMS, CLASS_NAMES, CLASS_ORDERS, IRRELEVANT_CLASS, Mapping
+from accelkit.mapping.reuse import OPERANDS, AccessCounts, operand_bits, relevant_dims
+from accelkit.workload.ir import LOOP_DIMS, Layer, LoopDim, Operand
+
+Objective = Literal["energy", "latency", "edp"]
+
+_DIM_INDEX = {d: i for i, d in enumerate(LOOP_DIMS)}
+_CLASS_IDX = {c: [_DIM_INDEX[d] for d in CLASS_DIMS[c]] for c in CLASS_NAMES}
+#: position (0 = outermost) of each class in each of the six orders: shape (6, 3)
+_ORDER_POS = np.array([[order.index(c) for c in CLASS_NAMES] for order in CLASS_ORDERS])
+
+
+class MappingError(AccelkitError):
+    """No legal mapping exists for a layer on an accelerator (e.g. a level too small for any tile)."""
+
+
+@dataclass(frozen=True)
+class UnitCosts:
+    """Energies the mapper optimizes: per bit read/written at each level, per MAC, per NoC bit, per add."""
+
+    read_j_per_bit: tuple[float, ...]
+    write_j_per_bit: tuple[float, ...]
+    mac_j: float
+    noc_j_per_bit: float = 0.0
+    add_j: float = 0.0
+
+
+@functools.lru_cache(maxsize=4096)
+def ordered_factorizations(n: int, parts: int) -> np.ndarray:
+    """All ``parts``-tuples of positive integers whose product is ``n`` (shape (k, parts)), first = outermost."""
+    if parts == 1:
+        return np.array([[n]], dtype=np.int64)
+    rows = []
+    for d in _divisors(n):
+        for rest in ordered_factorizations(n // d, parts - 1):
+            rows.append((*rest, d))  # d is the innermost factor
+    return np.array(rows, dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=4096)
+def _divisors(n: int) -> tuple[int, ...]:
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return tuple(sorted(set(small + [n // d for d in small])))
+
+
+class _Problem:
+    """Per-layer constants in array form."""
+
+    def __init__(self, layer: Layer, arch: Accelerator, costs: UnitCosts) -> None:
+        self.layer = layer
+        self.arch = arch
+        self.costs = costs
+        self.L = len(arch.levels)
+        self.sl = arch.spatial_level
+        self.bits = operand_bits(layer, arch)
+        self.final_bits = layer.bits_of(Operand.OUTPUT)
+        self.rd = np.array(costs.read_j_per_bit)
+        self.wr = np.array(costs.write_j_per_bit)
+        self.dims = np.array([layer.dims[d] for d in LOOP_DIMS], dtype=np.int64)
+        self.rel = {o: np.array([d in relevant_dims(layer, o) for d in LOOP_DIMS]) for o in OPERANDS}
+        self.chains = {o: arch.holding_levels(o) for o in OPERANDS}
+
+    # ---- tiles --------------------------------------------------------------------------------------------
+    def tile(self, ext: np.ndarray, operand: Operand) -> np.ndarray:
+        """Tile elements for extents ``ext`` (..., 8)."""
+        e = lambda d: ext[..., _DIM_INDEX[d]]  # noqa: E731
+        lay = self.layer
+        if operand is Operand.WEIGHT:
+            return e(LoopDim.G) * e(LoopDim.K) * e(LoopDim.C) * e(LoopDim.R) * e(LoopDim.S)
+        sh, sw = lay.stride
+        dh, dw = lay.dilation
+        srows = (e(LoopDim.P) - 1) * sh + (e(LoopDim.R) - 1) * dh + 1
+        scols = (e(LoopDim.Q) - 1) * sw + (e(LoopDim.S) - 1) * dw + 1
+        if operand is Operand.INPUT:
+            rows, cols = (e(LoopDim.P), e(LoopDim.Q)) if lay.transposed else (srows, scols)
+            return e(LoopDim.N) * e(LoopDim.G) * e(LoopDim.C) * rows * cols
+        rows, cols = (srows, scols) if lay.transposed else (e(LoopDim.P), e(LoopDim.Q))
+        return e(LoopDim.N) * e(LoopDim.G) * e(LoopDim.K) * rows * cols
+
+    def capacity_mask(self, tiles: dict[Operand, np.ndarray]) -> np.ndarray:
+        """(n,) True where every level's tiles fit. ``tiles[o]`` has shape (n, L)."""
+        n = next(iter(tiles.values())).shape[0]
+        ok = np.ones(n, dtype=bool)
+        for i, lv in enumerate(self.arch.levels):
+            if math.isinf(lv.capacity_bits):
+                continue
+            held = [o for o in OPERANDS if lv.holds(o)]
+            pooled = np.zeros(n)
+            for o in held:
+                need = tiles[o][:, i] * self.bits[o]
+                cap = lv.usable_bits_for(o)
+                if cap is None:
+                    pooled += need
+                else:
+                    ok &= need <= cap
+            pool_cap = lv.usable_bits
+            if lv.partition is not None:
+                pool_cap -= sum(lv.partition.values()) / (2 if lv.double_buffered else 1)
+            ok &= pooled <= pool_cap + 1e-9
+        return ok
+
+    def prune_table(self, table: np.ndarray, dim: int, spatial: np.ndarray) -> np.ndarray:
+        """Drop factorizations of ``dim`` that overflow some level even with every other dimension minimal."""
+        L, sl = self.L, self.sl
+        cum = np.cumprod(table[:, ::-1], axis=1)[:, ::-1]  # (k, L): extent of dim at each level
+        keep = np.ones(table.shape[0], dtype=bool)
+        for i, lv in enumerate(self.arch.levels):
+            if math.isinf(lv.capacity_bits):
+                continue
+            base = spatial.astype(np.int64) if i < sl else np.ones(8, dtype=np.int64)
+            ext = np.broadcast_to(base, (table.shape[0], 8)).copy()
+            ext[:, dim] = cum[:, i] * (spatial[dim] if i < sl else 1)
+            total = np.zeros(table.shape[0])
+            for o in OPERANDS:
+                if not lv.holds(o):
+                    continue
+                need = self.tile(ext, o) * self.bits[o]
+                cap = lv.usable_bits_for(o)
+                if cap is not None:
+                    keep &= need <= cap
+                else:
+                    total += need
+            keep &= total <= lv.usable_bits + 1e-9
+        del L
+        return table[keep]
+
+    # ---- evaluation ---------------------------------------------------------------------------------------
+    def evaluate(self, T: np.ndarray, s: np.ndarray, objective: Objective) -> tuple[np.ndarray, np.ndarray]:
+        """Objective value (n,) and the chosen order index per level (n, L) for temporal factors T (n, L, 8)."""
+        n, L, _ = T.shape
+        sl = self.sl
+        c = self.costs
+        arch = self.arch
+        ext = np.cumprod(T[:, ::-1, :], axis=1)[:, ::-1, :].astype(np.float64)
+        ext[:, :sl, :] *= s
+        tiles = {o: self.tile(ext, o) for o in OPERANDS}
+        F = np.prod(T, axis=2).astype(np.float64)  # (n, L)
+        PF = np.concatenate([np.ones((n, 1)), np.cumprod(F, axis=1)], axis=1)  # prefix products (n, L+1)
+        Pc = np.stack([np.prod(T[:, :, _CLASS_IDX[cn]], axis=2) for cn in CLASS_NAMES], axis=2)  # (n, L, 3)
+        PG = T[:, :, _DIM_INDEX[LoopDim.G]]
+        active = float(np.prod(s))
+        multicast, reduce = arch.noc.multicast, arch.noc.spatial_reduction
+        macs = float(self.layer.macs)
+
+        base = np.zeros(n)  # energy with every tile load counted "full" (no order-dependent reuse)
+        words = np.zeros((n, L))  # words per instance moved at each level, same convention
+        # order-dependent savings: (saved energy (n,), level m* (n,), applies per order (n, 6), [(level, words)])
+        terms: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, np.ndarray]]]] = []
+        rows = np.arange(n)
+        pos = _ORDER_POS[None, :, :]  # (1, 6, 3)
+
+        for o in OPERANDS:
+            chain = self.chains[o]
+            rel = self.rel[o]
+            b = self.bits[o]
+            irr = CLASS_NAMES.index(IRRELEVANT_CLASS[o])
+            rel_classes = [k for k in range(3) if k != irr]
+            s_rel = float(self._spatial_rel(s, o))
+            rel_nt = (PG > 1) | np.any(Pc[:, :, rel_classes] > 1, axis=2)  # (n, L): a loop indexing o
+            for j in range(1, len(chain)):
+                h, p = chain[j], chain[j - 1]
+                crossing = p < sl <= h
+                inst = active if h >= sl else 1.0
+                tile = tiles[o][:, h]
+                mstar = np.where(rel_nt[:, :h], np.arange(h), -1).max(axis=1)  # deepest such level above h
+                has = mstar >= 0
+                ms = np.where(has, mstar, 0)
+                full = np.where(has, PF[rows, ms] * F[rows, ms], 1.0)
+                irr_prod = Pc[rows, ms, irr]
+                div = np.where(has, full / irr_prod, 1.0)
+                nt = Pc[rows, ms, :] > 1  # (n, 3)
+                others_inner = np.zeros((n, 6), dtype=bool)
+                for k in rel_classes:
+                    others_inner |= nt[:, None, k] & (pos[:, :, k] > pos[:, :, irr])
+                applies = has[:, None] & (irr_prod[:, None] > 1) & ~others_inner  # (n, 6)
+                if o is not Operand.OUTPUT:
+                    up = s_rel if (crossing and multicast) else inst
+                    alpha = tile * (inst * b * c.write_j_per_bit[h] + up * b * c.read_j_per_bit[p])
+                    if crossing:
+                        alpha = alpha + tile * inst * b * c.noc_j_per_bit
+                    base += alpha * full
+                    wh = tile * inst * b / self._width(h) / self._inst(h, active)
+                    wp = tile * up * b / self._width(p) / self._inst(p, active)
+                else:
+                    first = np.prod(np.where(rel[None, None, :], T[:, :h, :], 1), axis=(1, 2)).astype(np.float64)
+                    inst_up = (s_rel if reduce else inst) if crossing else inst
+                    top_bits = self.final_bits if arch.levels[p].kind == "dram" else b
+                    alpha = tile * (
+                        inst * b * (c.read_j_per_bit[h] + c.write_j_per_bit[h])
+                        + inst_up * b * (c.write_j_per_bit[p] + c.read_j_per_bit[p])
+                    )
+                    beta = tile * (
+                        -first * inst * b * c.write_j_per_bit[h]
+                        + first * inst_up * (top_bits - b) * c.write_j_per_bit[p]
+                        - first * inst_up * b * c.read_j_per_bit[p]
+                    )
+                    if crossing:
+                        alpha = alpha + tile * inst * b * c.noc_j_per_bit + tile * (inst - inst_up) * c.add_j
+                    base += alpha * full + beta
+                    # reads + writes at both ends; the first visit of each tile moves data one way only
+                    wh = tile * inst * b * 2 / self._width(h) / self._inst(h, active)
+                    wp = tile * inst_up * b * 2 / self._width(p) / self._inst(p, active)
+                words[:, h] += wh * full
+                words[:, p] += wp * full
+                saved = full - div
+                terms.append((alpha * saved, ms, applies, [(h, wh * saved), (p, wp * saved)]))
+
+            # the MACs consume from / update the innermost level holding o
+            h = chain[-1]
+            per_pe = h >= sl
+            s_irr = active / s_rel if s_rel else 1.0
+            if o is not Operand.OUTPUT:
+                reads = macs if per_pe else macs / (s_irr if multicast else 1.0)
+                base += reads * b * c.read_j_per_bit[h]
+                if not per_pe:
+                    base += macs * b * c.noc_j_per_bit
+                words[:, h] += reads * b / self._width(h) / self._inst(h, active)
+            else:
+                updates = macs if per_pe else macs / (s_irr if reduce else 1.0)
+                first = np.prod(np.where(rel[None, None, :], T[:, :h, :], 1), axis=(1, 2)).astype(np.float64)
+                first_touch = first * tiles[o][:, h] * (active if per_pe else 1.0)
+                reads = np.maximum(updates - first_touch, 0.0)
+                base += updates * b * c.write_j_per_bit[h] + reads * b * c.read_j_per_bit[h]
+                if not per_pe:
+                    base += macs * b * c.noc_j_per_bit / (s_irr if reduce else 1.0)
+                    if reduce:
+                        base += (macs - updates) * c.add_j
+                words[:, h] += (updates + reads) * b / self._width(h) / self._inst(h, active)
+
+        base += macs * c.mac_j
+        gain = np.zeros((n, L, 6))
+        for saved_e, ms, applies, _ in terms:
+            gain[rows, ms, :] += saved_e[:, None] * applies
+        best_order = np.argmax(gain, axis=2)  # (n, L): ties -> the first order
+        energy = base - np.take_along_axis(gain, best_order[:, :, None], axis=2)[:, :, 0].sum(axis=1)
+        if objective == "energy":
+            return energy, best_order
+        for _, ms, applies, moves in terms:
+            chosen = applies[rows, best_order[rows, ms]]
+            for lvl, w in moves:
+                words[:, lvl] -= w * chosen
+        compute = np.prod(F, axis=1)
+        bw = np.array([self._bandwidth(i) for i in range(L)])
+        cycles = np.maximum(compute, np.max(words / bw[None, :], axis=1))
+        if objective == "latency":
+            return cycles + energy * 1e-6, best_order  # energy (J << 1) breaks ties only
+        return energy * cycles, best_order
+
+    def _spatial_rel(self, s: np.ndarray, o: Operand) -> float:
+        if o is Operand.INPUT and not self.layer.transposed:
+            return float(self.tile(s.astype(np.float64), Operand.INPUT))
+        return float(np.prod(np.where(self.rel[o], s, 1)))
+
+    def _width(self, i: int) -> float:
+        return self.arch.levels[i].width_bits
+
+    def _inst(self, i: int, active: float) -> float:
+        return active if self.arch.levels[i].per_pe else 1.0
+
+    def _bandwidth(self, i: int) -> float:
+        lv = self.arch.levels[i]
+        return min(lv.read_bandwidth, lv.write_bandwidth)
+
+
+def search(
+    layer: Layer,
+    arch: Accelerator,
+    costs: UnitCosts,
+    *,
+    objective: Objective = "energy",
+    dataflow: str | None = None,
+    max_candidates: int = 400_000,
+    chunk: int = 1 << 15,
+    seed: int = 0,
+) -> Mapping:
+    """Find the best mapping of ``layer`` on ``arch`` for ``objective``; raises :class:`MappingError` if none fits."""
+    prob = _Problem(layer, arch, costs)
+    L = prob.L
+    best_val = math.inf
+    best: tuple[SpatialCandidate, np.ndarray, np.ndarray] | None = None
+    evaluated = 0
+    exhaustive = True
+    rng = np.random.default_rng(seed)
+    for cand in spatial_candidates(layer, arch, dataflow or arch.dataflow):
+        s = np.array([cand.factor(d) for d in LOOP_DIMS], dtype=np.int64)
+        remaining = -(-prob.dims // s)  # ceil: padded loop bounds
+        tables = [prob.prune_table(ordered_factorizations(int(r), L), i, s) for i, r in enumerate(remaining)]
+        sizes = [t.shape[0] for t in tables]
+        if 0 in sizes:
+            continue
+        total = math.prod(sizes)
+        if total > max_candidates:
+            exhaustive = False
+            flat = rng.choice(total, size=max_candidates, replace=False) if total < 2**62 else None
+            if flat is None:  # astronomically large: sample indices per dimension
+                idx_all = np.stack([rng.integers(0, k, size=max_candidates) for k in sizes])
+                index_chunks = [idx_all[:, i : i + chunk] for i in range(0, max_candidates, chunk)]
+            else:
+                index_chunks = [
+                    np.array(np.unravel_index(flat[i : i + chunk], sizes)) for i in range(0, len(flat), chunk)
+                ]
+        else:
+            index_chunks = [
+                np.array(np.unravel_index(np.arange(i, min(i + chunk, total)), sizes)) for i in range(0, total, chunk)
+            ]
+        for idx in index_chunks:
+            T = np.stack([tables[d][idx[d]] for d in range(8)], axis=2)  # (n, L, 8)
+            ext = np.cumprod(T[:, ::-1, :], axis=1)[:, ::-1, :].astype(np.float64)
+            ext[:, : prob.sl, :] *= s
+            ok = prob.capacity_mask({o: prob.tile(ext, o) for o in OPERANDS})
+            if not ok.any():
+                continue
+            T = T[ok]
+            evaluated += T.shape[0]
+            val, orders = prob.evaluate(T, s, objective)
+            i = int(np.argmin(val))
+            if val[i] < best_val:
+                best_val = float(val[i])
+                best = (cand, T[i].copy(), orders[i].copy())
+    if best is None:
+        raise MappingError(
+            f"layer {layer.name!r} ({layer.kind_label}, dims "
+            + " ".join(f"{d}={layer.dims[d]}" for d in LOOP_DIMS if layer.dims[d] > 1)
+            + f") cannot be mapped on {arch.name!r}: no tiling fits the memory levels "
+            + ", ".join(f"{lv.name} ({lv.capacity_bits / 8:g} B)" for lv in arch.levels if lv.kind != "dram")
+            + " with the PE array's unrolling; enlarge a level or change which operands it holds"
+        )
+    cand, T, order_idx = best
+    return Mapping(
+        spatial_rows=cand.rows,
+        spatial_cols=cand.cols,
+        temporal=tuple({d: int(T[m, i]) for i, d in enumerate(LOOP_DIMS)} for m in range(L)),
+        orders=tuple(_order_dims(CLASS_ORDERS[int(k)]) for k in order_idx),
+        spatial_level=prob.sl,
+        info={
+            "objective": objective,
+            "objective_value": best_val,
+            "candidates_evaluated": evaluated,
+            "exhaustive": exhaustive,
+            "dataflow": cand.dataflow,
+        },
+    )
+
+
+def _order_dims(order: tuple[str, ...]) -> tuple[LoopDim, ...]:
+    from accelkit.mapping.mapping import class_order_to_dims
+
+    return class_order_to_dims(order)
+
+
+def counts_energy(counts: AccessCounts, arch: Accelerator, costs: UnitCosts) -> float:
+    """Energy of reference access counts under ``costs`` (what the vectorized search optimizes)."""
+    total = counts.macs * costs.mac_j + counts.spatial_adds * costs.add_j
+    total += sum(counts.noc_bits.values()) * costs.noc_j_per_bit
+    for i, lv in enumerate(arch.levels):
+        t = counts.levels[lv.name]
+        total += t.total_read_bits * costs.read_j_per_bit[i] + t.total_write_bits * costs.write_j_per_bit[i]
+    return total

@@ -1,0 +1,218 @@
+"""AcceleratorSpec: the PE array, memory hierarchy, NoC, technology and dataflow of an accelerator (YAML or Python).
+
+```yaml
+name: edge_npu_int8
+technology: {node: 28 nm, voltage: 0.9 V, clock: 500 MHz}
+pe_array:
+  rows: 16
+  cols: 16
+  mac: {input: int8, weight: int8, output: int32}
+memory:                      # outermost (DRAM) first, registers last
+  - {name: dram, kind: dram, interface: LPDDR4, read_bandwidth: 16, write_bandwidth: 16}
+  - {name: glb, kind: sram, capacity: 256 KiB, width: 128 b, banks: 8, read_bandwidth: 16, write_bandwidth: 16}
+  - {name: wreg, kind: regfile, capacity: 8 b, per_pe: true, operands: [weight]}
+dataflow: weight_stationary
+```
+Bandwidths are in words of the level's ``width`` per cycle of the accelerator clock.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from accelkit import units
+from accelkit.spec.base import SpecModel
+
+OperandName = Literal["input", "weight", "output"]
+DataflowName = Literal["weight_stationary", "output_stationary", "input_stationary", "row_stationary", "best"]
+LoopDimName = Literal["N", "G", "K", "C", "P", "Q", "R", "S"]
+
+
+def _unit(kind: str) -> BeforeValidator:
+    def parse(v: Any) -> Any:
+        if v is None:
+            return v
+        try:
+            return units.parse_quantity(v, kind)
+        except units.UnitError as exc:
+            raise ValueError(str(exc)) from None
+
+    return BeforeValidator(parse)
+
+
+Bits = Annotated[float, _unit("data"), Field(gt=0)]
+Hertz = Annotated[float, _unit("frequency"), Field(gt=0)]
+Volts = Annotated[float, _unit("voltage"), Field(gt=0)]
+Meters = Annotated[float, _unit("length"), Field(gt=0)]
+Joules = Annotated[float, _unit("energy"), Field(ge=0)]
+Watts = Annotated[float, _unit("power"), Field(ge=0)]
+SquareMeters = Annotated[float, _unit("area"), Field(ge=0)]
+
+
+def _dtype(v: Any) -> str:
+    from accelkit.workload.ir import DataType
+
+    try:
+        return str(DataType.parse(v))
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+
+
+DType = Annotated[str, BeforeValidator(_dtype)]
+
+
+class Citation(SpecModel):
+    """Where a preset's figures come from."""
+
+    authors: str | None = None
+    title: str
+    venue: str | None = None
+    year: int
+    doi: str | None = None
+    where: str | None = Field(default=None, description="table, figure or section")
+    note: str | None = None
+
+
+class TechnologySpec(SpecModel):
+    node: Meters = Field(description="technology node, e.g. '28 nm'")
+    voltage: Volts = Field(description="supply voltage, e.g. '0.9 V'")
+    clock: Hertz = Field(description="clock frequency, e.g. '500 MHz'")
+    flavor: Literal["LP", "HP"] | None = Field(default=None, description="low-power or high-performance process")
+
+    @field_validator("node")
+    @classmethod
+    def _node_range(cls, v: float) -> float:
+        if not 3e-9 <= v <= 250e-9:
+            raise ValueError(f"technology node must be between 3 nm and 250 nm, got {v * 1e9:g} nm")
+        return v
+
+
+class MacSpec(SpecModel):
+    """Precision of the MAC unit's operands (what one PE multiplies and accumulates)."""
+
+    input: DType = "int8"
+    weight: DType = "int8"
+    output: DType = Field(default="int32", description="accumulator / partial-sum precision")
+    count: int = Field(default=1, ge=1, description="MAC units per PE")
+
+
+class PEArraySpec(SpecModel):
+    rows: int = Field(ge=1, description="PE rows")
+    cols: int = Field(ge=1, description="PE columns")
+    clusters: int = Field(default=1, ge=1, description="identical PE arrays sharing the levels above them")
+    mac: MacSpec = Field(default_factory=MacSpec)
+    #: Loop dimensions the hardware can unroll along each axis (None = the dataflow decides).
+    row_dims: list[LoopDimName] | None = None
+    col_dims: list[LoopDimName] | None = None
+
+    @property
+    def pes(self) -> int:
+        return self.rows * self.cols * self.clusters
+
+
+class MemoryLevelSpec(SpecModel):
+    name: str = Field(min_length=1)
+    kind: Literal["dram", "sram", "regfile", "scm"] = Field(description="dram, sram, regfile or scm (latches)")
+    capacity: Bits | None = Field(default=None, description="size, e.g. '108 KiB' (per PE if per_pe); dram: none")
+    width: Bits | None = Field(default=None, description="word width, e.g. '64 b' (default: widest operand)")
+    banks: int = Field(default=1, ge=1)
+    read_bandwidth: float | None = Field(default=None, gt=0, description="words per cycle (None = unlimited)")
+    write_bandwidth: float | None = Field(default=None, gt=0, description="words per cycle (None = unlimited)")
+    operands: list[OperandName] = Field(default_factory=lambda: ["input", "weight", "output"])
+    per_pe: bool = Field(default=False, description="one instance per PE (capacity is per PE)")
+    partition: dict[OperandName, Bits] | None = Field(
+        default=None,
+        description="fixed capacity per operand instead of one shared pool, e.g. {weight: 448 B, input: 24 B}",
+    )
+    double_buffered: bool = Field(default=False, description="half the capacity holds the working tile")
+    interface: str | None = Field(default=None, description="DRAM interface: LPDDR2, LPDDR4, LPDDR5, DDR4, HBM2")
+    read_energy: Joules | None = Field(default=None, description="override: energy per word read, e.g. '2.1 pJ'")
+    write_energy: Joules | None = Field(default=None, description="override: energy per word written")
+    leakage: Watts | None = Field(default=None, description="override: leakage power of the whole level")
+    area: SquareMeters | None = Field(default=None, description="override: area of the whole level")
+
+    @field_validator("operands")
+    @classmethod
+    def _operands(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("a memory level must hold at least one operand (input, weight, output)")
+        if len(set(v)) != len(v):
+            raise ValueError(f"operands listed twice: {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _capacity(self) -> MemoryLevelSpec:
+        if self.kind != "dram" and self.capacity is None:
+            raise ValueError(f"level {self.name!r}: an on-chip {self.kind} needs a capacity, e.g. '64 KiB'")
+        if self.kind == "dram" and self.per_pe:
+            raise ValueError(f"level {self.name!r}: DRAM cannot be per PE")
+        if self.partition is not None:
+            extra = sorted(set(self.partition) - set(self.operands))
+            if extra:
+                raise ValueError(f"level {self.name!r}: partition names operands it does not hold: {extra}")
+            if self.capacity is not None and sum(self.partition.values()) > self.capacity * (1 + 1e-9):
+                raise ValueError(f"level {self.name!r}: partitions add up to more than the capacity")
+        return self
+
+
+class NoCSpec(SpecModel):
+    multicast: bool = Field(default=True, description="one read from a shared level can feed many PEs")
+    spatial_reduction: bool = Field(default=True, description="partial sums are added across PEs (adder tree)")
+    hop_energy: Joules | None = Field(default=None, description="override: energy per word per hop")
+
+
+class AcceleratorSpec(SpecModel):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    citation: Citation | None = None
+    technology: TechnologySpec
+    pe_array: PEArraySpec
+    memory: list[MemoryLevelSpec] = Field(min_length=1, description="outermost (DRAM) first, registers last")
+    noc: NoCSpec = Field(default_factory=NoCSpec)
+    dataflow: DataflowName = "best"
+    energy_overrides: dict[str, Joules] = Field(
+        default_factory=dict, description="per-action energy overrides, e.g. {'mac': '0.2 pJ', 'glb.read': '6 pJ'}"
+    )
+    #: Published figures the preset must reproduce (checked by golden tests), free-form.
+    published: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def cross_field_problems(cls, data: Any) -> list[tuple[str, str]]:
+        if not isinstance(data, dict) or not isinstance(data.get("memory"), list):
+            return []
+        return _memory_problems([m for m in data["memory"] if isinstance(m, dict)])
+
+    @model_validator(mode="after")
+    def _hierarchy(self) -> AcceleratorSpec:
+        problems = _memory_problems([m.model_dump() for m in self.memory])
+        if problems:
+            raise ValueError("; ".join(f"{p}: {m}" if p else m for p, m in problems))
+        return self
+
+
+def _memory_problems(levels: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    names = [m.get("name") for m in levels]
+    for i, n in enumerate(names):
+        if n is not None and names.index(n) != i:
+            problems.append((f"memory[{i}].name", f"level name {n!r} is used twice"))
+    seen_per_pe = False
+    for i, m in enumerate(levels):
+        if m.get("per_pe"):
+            seen_per_pe = True
+        elif seen_per_pe:
+            problems.append(
+                (f"memory[{i}].per_pe", "a shared level cannot sit below a per-PE level (list outermost first)")
+            )
+        if m.get("kind") in ("sram", "regfile", "scm") and m.get("capacity") is None:
+            problems.append((f"memory[{i}].capacity", f"an on-chip {m.get('kind')} needs a capacity, e.g. '64 KiB'"))
+        if m.get("kind") == "dram" and i != 0:
+            problems.append((f"memory[{i}].kind", "DRAM must be the outermost level (first in the list)"))
+    if levels:
+        top = levels[0].get("operands") or ["input", "weight", "output"]
+        missing = sorted({"input", "weight", "output"} - set(top))
+        if missing:
+            problems.append(("memory[0].operands", f"the outermost level must hold every operand; missing {missing}"))
+    return problems
