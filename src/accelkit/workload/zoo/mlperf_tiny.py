@@ -65,7 +65,8 @@ def vww_mobilenet(batch: int = 1, resolution: int = 96, dtype: str = "int8") -> 
     for i, (cout, stride) in enumerate(blocks, start=2):
         y = b.depthwise(y, 3, stride=stride, padding="same", act="relu", name=f"dw{i}")
         y = b.conv(y, cout, 1, padding="same", act="relu", name=f"pw{i}")
-    y = b.global_pool(y, "avg", name="avgpool")
+    # Keras AveragePooling2D(pool_size=<whole map>): the stride defaults to the pool size, as in the .tflite file
+    y = b.pool(y, "avg", b.shape(y)[2:], stride=b.shape(y)[2:], padding="valid", name="avgpool")
     y = b.fc(y, 2, name="fc")
     y = b.softmax(y, name="softmax")
     return b.build(outputs=[y])
@@ -92,7 +93,8 @@ def ic_resnet8(batch: int = 1, filters: int = 16, dtype: str = "int8") -> Networ
         a = b.conv(a, f, 3, padding="same", name=f"s{stage}_b")
         skip = y if stride == 1 else b.conv(y, f, 1, stride=stride, padding="same", name=f"s{stage}_skip")
         y = b.add(a, skip, act="relu", name=f"s{stage}_add")
-    y = b.global_pool(y, "avg", name="avgpool")
+    # Keras AveragePooling2D(pool_size=<whole map>): the stride defaults to the pool size, as in the .tflite file
+    y = b.pool(y, "avg", b.shape(y)[2:], stride=b.shape(y)[2:], padding="valid", name="avgpool")
     y = b.fc(y, 10, name="fc")
     y = b.softmax(y, name="softmax")
     return b.build(outputs=[y])
