@@ -55,8 +55,15 @@ def _random_mapping(layer: Layer, arch, rng: np.random.Generator) -> Mapping:  #
     reduction=st.booleans(),
 )
 def test_vectorized_energy_equals_reference(
-    c: int, k: int, hw: int, kernel: int, stride: int, seed: int, reg_ops: tuple[str, ...],
-    multicast: bool, reduction: bool,
+    c: int,
+    k: int,
+    hw: int,
+    kernel: int,
+    stride: int,
+    seed: int,
+    reg_ops: tuple[str, ...],
+    multicast: bool,
+    reduction: bool,
 ) -> None:
     """For any mapping, the vectorized cost (with its best loop orders) equals the reference model's energy
     under those orders, and no class order beats it."""
@@ -68,16 +75,26 @@ def test_vectorized_energy_equals_reference(
     rng = np.random.default_rng(seed)
     m = _random_mapping(layer, arch, rng)
     prob = _Problem(layer, arch, costs)
-    T = np.array([[[m.temporal[lv][d] for d in LOOP_DIMS] for lv in range(len(arch.levels))]])
+    T = np.array([[[m.temporal[lv][d]] for d in LOOP_DIMS] for lv in range(len(arch.levels))], dtype=float)
     s = np.array([m.spatial[d] for d in LOOP_DIMS])
     val, orders = prob.evaluate(T, s, "energy")
-    chosen = Mapping(m.spatial_rows, m.spatial_cols, m.temporal,
-                     tuple(class_order_to_dims(CLASS_ORDERS[int(i)]) for i in orders[0]), arch.spatial_level)
+    chosen = Mapping(
+        m.spatial_rows,
+        m.spatial_cols,
+        m.temporal,
+        tuple(class_order_to_dims(CLASS_ORDERS[int(i)]) for i in orders[:, 0]),
+        arch.spatial_level,
+    )
     ref = counts_energy(analyze(layer, arch, chosen), arch, costs)
     assert val[0] == pytest.approx(ref, rel=1e-9)
     for combo in itertools.product(range(6), repeat=len(arch.levels)):
-        other = Mapping(m.spatial_rows, m.spatial_cols, m.temporal,
-                        tuple(class_order_to_dims(CLASS_ORDERS[i]) for i in combo), arch.spatial_level)
+        other = Mapping(
+            m.spatial_rows,
+            m.spatial_cols,
+            m.temporal,
+            tuple(class_order_to_dims(CLASS_ORDERS[i]) for i in combo),
+            arch.spatial_level,
+        )
         assert counts_energy(analyze(layer, arch, other), arch, costs) >= ref * (1 - 1e-9)
 
 
@@ -91,8 +108,9 @@ def _brute_force(layer: Layer, arch, costs) -> float:  # type: ignore[no-untyped
         tables = [ordered_factorizations(r, L) for r in rem]
         for rows in itertools.product(*tables):
             temporal = tuple({d: int(rows[i][m]) for i, d in enumerate(LOOP_DIMS)} for m in range(L))
-            probe = Mapping(cand.rows, cand.cols, temporal, tuple(tuple(LOOP_DIMS) for _ in range(L)),
-                            arch.spatial_level)
+            probe = Mapping(
+                cand.rows, cand.cols, temporal, tuple(tuple(LOOP_DIMS) for _ in range(L)), arch.spatial_level
+            )
             if not capacity_ok(layer, arch, probe):
                 continue
             per_level_orders = []
@@ -110,8 +128,10 @@ def _brute_force(layer: Layer, arch, costs) -> float:  # type: ignore[no-untyped
     ("layer_kw", "arch_kw"),
     [
         ({"c": 2, "k": 4, "hw": 4, "kernel": 2}, {"rows": 2, "cols": 2, "glb": "64 B", "reg": "16 b"}),
-        ({"c": 4, "k": 2, "hw": 3, "kernel": 3}, {"rows": 2, "cols": 2, "glb": "96 B", "reg_operands": ("output",),
-                                                   "reg": "64 b"}),
+        (
+            {"c": 4, "k": 2, "hw": 3, "kernel": 3},
+            {"rows": 2, "cols": 2, "glb": "96 B", "reg_operands": ("output",), "reg": "64 b"},
+        ),
         ({"c": 2, "k": 2, "hw": 4, "kernel": 1, "batch": 2}, {"rows": 2, "cols": 1, "glb": "32 B", "reg": None}),
     ],
 )

@@ -76,7 +76,11 @@ def _divisors(n: int) -> tuple[int, ...]:
 
 
 class _Problem:
-    """Per-layer constants in array form."""
+    """Per-layer constants, and the cost model over arrays of candidates.
+
+    Candidate arrays use a structure-of-arrays layout: temporal factors ``T`` have shape (L, 8, n) — level,
+    loop dimension, candidate — so every operation runs over contiguous candidate vectors.
+    """
 
     def __init__(self, layer: Layer, arch: Accelerator, costs: UnitCosts) -> None:
         self.layer = layer
@@ -86,16 +90,17 @@ class _Problem:
         self.sl = arch.spatial_level
         self.bits = operand_bits(layer, arch)
         self.final_bits = layer.bits_of(Operand.OUTPUT)
-        self.rd = np.array(costs.read_j_per_bit)
-        self.wr = np.array(costs.write_j_per_bit)
         self.dims = np.array([layer.dims[d] for d in LOOP_DIMS], dtype=np.int64)
-        self.rel = {o: np.array([d in relevant_dims(layer, o) for d in LOOP_DIMS]) for o in OPERANDS}
+        self.rel = {o: [i for i, d in enumerate(LOOP_DIMS) if d in relevant_dims(layer, o)] for o in OPERANDS}
         self.chains = {o: arch.holding_levels(o) for o in OPERANDS}
 
     # ---- tiles --------------------------------------------------------------------------------------------
     def tile(self, ext: np.ndarray, operand: Operand) -> np.ndarray:
-        """Tile elements for extents ``ext`` (..., 8)."""
-        e = lambda d: ext[..., _DIM_INDEX[d]]  # noqa: E731
+        """Tile elements for extents ``ext`` whose second-to-last... axis ``-2`` is the loop dimension.
+
+        ``ext`` has shape (..., 8, n); the result has shape (..., n).
+        """
+        e = lambda d: ext[..., _DIM_INDEX[d], :]  # noqa: E731
         lay = self.layer
         if operand is Operand.WEIGHT:
             return e(LoopDim.G) * e(LoopDim.K) * e(LoopDim.C) * e(LoopDim.R) * e(LoopDim.S)
@@ -109,17 +114,28 @@ class _Problem:
         rows, cols = (srows, scols) if lay.transposed else (e(LoopDim.P), e(LoopDim.Q))
         return e(LoopDim.N) * e(LoopDim.G) * e(LoopDim.K) * rows * cols
 
+    def extents(self, T: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Tile extents (L, 8, n): the product of the factors at and below each level (+ spatial above the PEs)."""
+        ext = np.empty_like(T)
+        ext[-1] = T[-1]
+        for m in range(T.shape[0] - 2, -1, -1):
+            np.multiply(ext[m + 1], T[m], out=ext[m])
+        if self.sl > 0:
+            ext[: self.sl] *= s[None, :, None]
+        return ext
+
     def capacity_mask(self, tiles: dict[Operand, np.ndarray]) -> np.ndarray:
-        """(n,) True where every level's tiles fit. ``tiles[o]`` has shape (n, L)."""
-        n = next(iter(tiles.values())).shape[0]
+        """(n,) True where every level's tiles fit. ``tiles[o]`` has shape (L, n)."""
+        n = next(iter(tiles.values())).shape[-1]
         ok = np.ones(n, dtype=bool)
         for i, lv in enumerate(self.arch.levels):
             if math.isinf(lv.capacity_bits):
                 continue
-            held = [o for o in OPERANDS if lv.holds(o)]
             pooled = np.zeros(n)
-            for o in held:
-                need = tiles[o][:, i] * self.bits[o]
+            for o in OPERANDS:
+                if not lv.holds(o):
+                    continue
+                need = tiles[o][i] * self.bits[o]
                 cap = lv.usable_bits_for(o)
                 if cap is None:
                     pooled += need
@@ -133,107 +149,104 @@ class _Problem:
 
     def prune_table(self, table: np.ndarray, dim: int, spatial: np.ndarray) -> np.ndarray:
         """Drop factorizations of ``dim`` that overflow some level even with every other dimension minimal."""
-        L, sl = self.L, self.sl
-        cum = np.cumprod(table[:, ::-1], axis=1)[:, ::-1]  # (k, L): extent of dim at each level
-        keep = np.ones(table.shape[0], dtype=bool)
-        for i, lv in enumerate(self.arch.levels):
-            if math.isinf(lv.capacity_bits):
-                continue
-            base = spatial.astype(np.int64) if i < sl else np.ones(8, dtype=np.int64)
-            ext = np.broadcast_to(base, (table.shape[0], 8)).copy()
-            ext[:, dim] = cum[:, i] * (spatial[dim] if i < sl else 1)
-            total = np.zeros(table.shape[0])
-            for o in OPERANDS:
-                if not lv.holds(o):
-                    continue
-                need = self.tile(ext, o) * self.bits[o]
-                cap = lv.usable_bits_for(o)
-                if cap is not None:
-                    keep &= need <= cap
-                else:
-                    total += need
-            keep &= total <= lv.usable_bits + 1e-9
-        del L
+        k = table.shape[0]
+        T = np.ones((self.L, 8, k))
+        T[:, dim, :] = table.T
+        ext = self.extents(T, spatial.astype(np.float64))
+        keep = self.capacity_mask({o: self.tile(ext, o) for o in OPERANDS})
         return table[keep]
 
     # ---- evaluation ---------------------------------------------------------------------------------------
-    def evaluate(self, T: np.ndarray, s: np.ndarray, objective: Objective) -> tuple[np.ndarray, np.ndarray]:
-        """Objective value (n,) and the chosen order index per level (n, L) for temporal factors T (n, L, 8)."""
-        n, L, _ = T.shape
+    def evaluate(
+        self,
+        T: np.ndarray,
+        s: np.ndarray,
+        objective: Objective,
+        tiles: dict[Operand, np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Objective (n,) and the chosen order index per level (L, n) for temporal factors ``T`` (L, 8, n)."""
+        T = T.astype(np.float64, copy=False)
+        L, _, n = T.shape
         sl = self.sl
         c = self.costs
         arch = self.arch
-        ext = np.cumprod(T[:, ::-1, :], axis=1)[:, ::-1, :].astype(np.float64)
-        ext[:, :sl, :] *= s
-        tiles = {o: self.tile(ext, o) for o in OPERANDS}
-        F = np.prod(T, axis=2).astype(np.float64)  # (n, L)
-        PF = np.concatenate([np.ones((n, 1)), np.cumprod(F, axis=1)], axis=1)  # prefix products (n, L+1)
-        Pc = np.stack([np.prod(T[:, :, _CLASS_IDX[cn]], axis=2) for cn in CLASS_NAMES], axis=2)  # (n, L, 3)
-        PG = T[:, :, _DIM_INDEX[LoopDim.G]]
+        if tiles is None:
+            ext = self.extents(T, s.astype(np.float64))
+            tiles = {o: self.tile(ext, o) for o in OPERANDS}
+        F = np.prod(T, axis=1)  # (L, n)
+        PF = np.ones((L + 1, n))  # prefix products of whole levels
+        for m in range(L):
+            np.multiply(PF[m], F[m], out=PF[m + 1])
+        Pc = np.stack([np.prod(T[:, _CLASS_IDX[cn], :], axis=1) for cn in CLASS_NAMES], axis=1)  # (L, 3, n)
+        PG = T[:, _DIM_INDEX[LoopDim.G], :]  # (L, n)
         active = float(np.prod(s))
         multicast, reduce = arch.noc.multicast, arch.noc.spatial_reduction
         macs = float(self.layer.macs)
+        cols = np.arange(n)
 
         base = np.zeros(n)  # energy with every tile load counted "full" (no order-dependent reuse)
-        words = np.zeros((n, L))  # words per instance moved at each level, same convention
-        # order-dependent savings: (saved energy (n,), level m* (n,), applies per order (n, 6), [(level, words)])
+        words = np.zeros((L, n))  # words per instance moved at each level, same convention
+        # order-dependent savings: (saved energy (n,), level m* (n,), applies per order (6, n), [(level, words)])
         terms: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, np.ndarray]]]] = []
-        rows = np.arange(n)
-        pos = _ORDER_POS[None, :, :]  # (1, 6, 3)
 
         for o in OPERANDS:
             chain = self.chains[o]
-            rel = self.rel[o]
             b = self.bits[o]
             irr = CLASS_NAMES.index(IRRELEVANT_CLASS[o])
             rel_classes = [k for k in range(3) if k != irr]
             s_rel = float(self._spatial_rel(s, o))
-            rel_nt = (PG > 1) | np.any(Pc[:, :, rel_classes] > 1, axis=2)  # (n, L): a loop indexing o
+            rel_nt = (PG > 1) | np.any(Pc[:, rel_classes, :] > 1, axis=1)  # (L, n): a loop indexing o
+            rel_prefix = np.ones((L + 1, n))  # distinct tiles above each level: product of relevant factors
+            relT = np.prod(T[:, self.rel[o], :], axis=1)
+            for m in range(L):
+                np.multiply(rel_prefix[m], relT[m], out=rel_prefix[m + 1])
             for j in range(1, len(chain)):
                 h, p = chain[j], chain[j - 1]
                 crossing = p < sl <= h
                 inst = active if h >= sl else 1.0
-                tile = tiles[o][:, h]
-                mstar = np.where(rel_nt[:, :h], np.arange(h), -1).max(axis=1)  # deepest such level above h
-                has = mstar >= 0
-                ms = np.where(has, mstar, 0)
-                full = np.where(has, PF[rows, ms] * F[rows, ms], 1.0)
-                irr_prod = Pc[rows, ms, irr]
+                tile = tiles[o][h]
+                ms = np.full(n, -1)
+                for m in range(h):  # deepest level above h with a loop indexing o
+                    ms = np.where(rel_nt[m], m, ms)
+                has = ms >= 0
+                ms = np.where(has, ms, 0)
+                full = np.where(has, PF[ms, cols] * F[ms, cols], 1.0)
+                irr_prod = Pc[ms, irr, cols]
                 div = np.where(has, full / irr_prod, 1.0)
-                nt = Pc[rows, ms, :] > 1  # (n, 3)
-                others_inner = np.zeros((n, 6), dtype=bool)
+                nt = Pc[ms, :, cols] > 1  # (n, 3)
+                others_inner = np.zeros((6, n), dtype=bool)
                 for k in rel_classes:
-                    others_inner |= nt[:, None, k] & (pos[:, :, k] > pos[:, :, irr])
-                applies = has[:, None] & (irr_prod[:, None] > 1) & ~others_inner  # (n, 6)
+                    others_inner |= nt[None, :, k] & (_ORDER_POS[:, k] > _ORDER_POS[:, irr])[:, None]
+                applies = (has & (irr_prod > 1))[None, :] & ~others_inner  # (6, n)
                 if o is not Operand.OUTPUT:
                     up = s_rel if (crossing and multicast) else inst
                     alpha = tile * (inst * b * c.write_j_per_bit[h] + up * b * c.read_j_per_bit[p])
                     if crossing:
                         alpha = alpha + tile * inst * b * c.noc_j_per_bit
                     base += alpha * full
-                    wh = tile * inst * b / self._width(h) / self._inst(h, active)
-                    wp = tile * up * b / self._width(p) / self._inst(p, active)
+                    wh = tile * (inst * b / self._width(h) / self._inst(h, active))
+                    wp = tile * (up * b / self._width(p) / self._inst(p, active))
                 else:
-                    first = np.prod(np.where(rel[None, None, :], T[:, :h, :], 1), axis=(1, 2)).astype(np.float64)
+                    first = rel_prefix[h]
                     inst_up = (s_rel if reduce else inst) if crossing else inst
                     top_bits = self.final_bits if arch.levels[p].kind == "dram" else b
                     alpha = tile * (
                         inst * b * (c.read_j_per_bit[h] + c.write_j_per_bit[h])
                         + inst_up * b * (c.write_j_per_bit[p] + c.read_j_per_bit[p])
                     )
-                    beta = tile * (
-                        -first * inst * b * c.write_j_per_bit[h]
-                        + first * inst_up * (top_bits - b) * c.write_j_per_bit[p]
-                        - first * inst_up * b * c.read_j_per_bit[p]
+                    beta = (tile * first) * (
+                        -inst * b * c.write_j_per_bit[h]
+                        + inst_up * (top_bits - b) * c.write_j_per_bit[p]
+                        - inst_up * b * c.read_j_per_bit[p]
                     )
                     if crossing:
-                        alpha = alpha + tile * inst * b * c.noc_j_per_bit + tile * (inst - inst_up) * c.add_j
+                        alpha = alpha + tile * (inst * b * c.noc_j_per_bit + (inst - inst_up) * c.add_j)
                     base += alpha * full + beta
-                    # reads + writes at both ends; the first visit of each tile moves data one way only
-                    wh = tile * inst * b * 2 / self._width(h) / self._inst(h, active)
-                    wp = tile * inst_up * b * 2 / self._width(p) / self._inst(p, active)
-                words[:, h] += wh * full
-                words[:, p] += wp * full
+                    # reads + writes at both ends
+                    wh = tile * (inst * b * 2 / self._width(h) / self._inst(h, active))
+                    wp = tile * (inst_up * b * 2 / self._width(p) / self._inst(p, active))
+                words[h] += wh * full
+                words[p] += wp * full
                 saved = full - div
                 terms.append((alpha * saved, ms, applies, [(h, wh * saved), (p, wp * saved)]))
 
@@ -246,42 +259,44 @@ class _Problem:
                 base += reads * b * c.read_j_per_bit[h]
                 if not per_pe:
                     base += macs * b * c.noc_j_per_bit
-                words[:, h] += reads * b / self._width(h) / self._inst(h, active)
+                words[h] += reads * b / self._width(h) / self._inst(h, active)
             else:
                 updates = macs if per_pe else macs / (s_irr if reduce else 1.0)
-                first = np.prod(np.where(rel[None, None, :], T[:, :h, :], 1), axis=(1, 2)).astype(np.float64)
-                first_touch = first * tiles[o][:, h] * (active if per_pe else 1.0)
-                reads = np.maximum(updates - first_touch, 0.0)
-                base += updates * b * c.write_j_per_bit[h] + reads * b * c.read_j_per_bit[h]
+                first_touch = rel_prefix[h] * tiles[o][h] * (active if per_pe else 1.0)
+                reads_o = np.maximum(updates - first_touch, 0.0)
+                base += updates * b * c.write_j_per_bit[h] + reads_o * (b * c.read_j_per_bit[h])
                 if not per_pe:
                     base += macs * b * c.noc_j_per_bit / (s_irr if reduce else 1.0)
                     if reduce:
                         base += (macs - updates) * c.add_j
-                words[:, h] += (updates + reads) * b / self._width(h) / self._inst(h, active)
+                words[h] += (updates + reads_o) * (b / self._width(h) / self._inst(h, active))
 
         base += macs * c.mac_j
-        gain = np.zeros((n, L, 6))
+        gain = np.zeros((L, 6, n))
         for saved_e, ms, applies, _ in terms:
-            gain[rows, ms, :] += saved_e[:, None] * applies
-        best_order = np.argmax(gain, axis=2)  # (n, L): ties -> the first order
-        energy = base - np.take_along_axis(gain, best_order[:, :, None], axis=2)[:, :, 0].sum(axis=1)
+            contrib = saved_e[None, :] * applies  # (6, n)
+            for m in range(L):
+                gain[m] += np.where((ms == m)[None, :], contrib, 0.0)
+        best_order = np.argmax(gain, axis=1)  # (L, n): ties -> the first order
+        energy = base - np.take_along_axis(gain, best_order[:, None, :], axis=1)[:, 0, :].sum(axis=0)
         if objective == "energy":
             return energy, best_order
         for _, ms, applies, moves in terms:
-            chosen = applies[rows, best_order[rows, ms]]
+            chosen = applies[best_order[ms, cols], cols]
             for lvl, w in moves:
-                words[:, lvl] -= w * chosen
-        compute = np.prod(F, axis=1)
+                words[lvl] -= w * chosen
+        compute = np.prod(F, axis=0)
         bw = np.array([self._bandwidth(i) for i in range(L)])
-        cycles = np.maximum(compute, np.max(words / bw[None, :], axis=1))
+        cycles = np.maximum(compute, np.max(words / bw[:, None], axis=0))
         if objective == "latency":
             return cycles + energy * 1e-6, best_order  # energy (J << 1) breaks ties only
         return energy * cycles, best_order
 
     def _spatial_rel(self, s: np.ndarray, o: Operand) -> float:
+        sf = s.astype(np.float64)
         if o is Operand.INPUT and not self.layer.transposed:
-            return float(self.tile(s.astype(np.float64), Operand.INPUT))
-        return float(np.prod(np.where(self.rel[o], s, 1)))
+            return float(self.tile(sf[:, None], Operand.INPUT)[0])
+        return float(np.prod(sf[self.rel[o]]))
 
     def _width(self, i: int) -> float:
         return self.arch.levels[i].width_bits
@@ -310,11 +325,12 @@ def search(
     L = prob.L
     best_val = math.inf
     best: tuple[SpatialCandidate, np.ndarray, np.ndarray] | None = None
-    evaluated = 0
+    evaluated = generated = 0
     exhaustive = True
     rng = np.random.default_rng(seed)
     for cand in spatial_candidates(layer, arch, dataflow or arch.dataflow):
         s = np.array([cand.factor(d) for d in LOOP_DIMS], dtype=np.int64)
+        sf = s.astype(np.float64)
         remaining = -(-prob.dims // s)  # ceil: padded loop bounds
         tables = [prob.prune_table(ordered_factorizations(int(r), L), i, s) for i, r in enumerate(remaining)]
         sizes = [t.shape[0] for t in tables]
@@ -324,31 +340,35 @@ def search(
         if total > max_candidates:
             exhaustive = False
             flat = rng.choice(total, size=max_candidates, replace=False) if total < 2**62 else None
-            if flat is None:  # astronomically large: sample indices per dimension
+            if flat is None:  # astronomically large: sample each dimension independently
                 idx_all = np.stack([rng.integers(0, k, size=max_candidates) for k in sizes])
-                index_chunks = [idx_all[:, i : i + chunk] for i in range(0, max_candidates, chunk)]
+                chunks = [idx_all[:, i : i + chunk] for i in range(0, max_candidates, chunk)]
             else:
-                index_chunks = [
-                    np.array(np.unravel_index(flat[i : i + chunk], sizes)) for i in range(0, len(flat), chunk)
-                ]
+                chunks = [np.array(np.unravel_index(flat[i : i + chunk], sizes)) for i in range(0, len(flat), chunk)]
         else:
-            index_chunks = [
+            chunks = [
                 np.array(np.unravel_index(np.arange(i, min(i + chunk, total)), sizes)) for i in range(0, total, chunk)
             ]
-        for idx in index_chunks:
-            T = np.stack([tables[d][idx[d]] for d in range(8)], axis=2)  # (n, L, 8)
-            ext = np.cumprod(T[:, ::-1, :], axis=1)[:, ::-1, :].astype(np.float64)
-            ext[:, : prob.sl, :] *= s
-            ok = prob.capacity_mask({o: prob.tile(ext, o) for o in OPERANDS})
+        ftables = [t.T.astype(np.float64) for t in tables]  # (L, k_d)
+        for idx in chunks:
+            generated += idx.shape[1]
+            T = np.empty((L, 8, idx.shape[1]))
+            for d in range(8):
+                T[:, d, :] = ftables[d][:, idx[d]]
+            ext = prob.extents(T, sf)
+            tiles = {o: prob.tile(ext, o) for o in OPERANDS}
+            ok = prob.capacity_mask(tiles)
             if not ok.any():
                 continue
-            T = T[ok]
-            evaluated += T.shape[0]
-            val, orders = prob.evaluate(T, s, objective)
+            if not ok.all():
+                T = T[:, :, ok]
+                tiles = {o: t[:, ok] for o, t in tiles.items()}
+            evaluated += T.shape[2]
+            val, orders = prob.evaluate(T, sf, objective, tiles)
             i = int(np.argmin(val))
             if val[i] < best_val:
                 best_val = float(val[i])
-                best = (cand, T[i].copy(), orders[i].copy())
+                best = (cand, T[:, :, i].copy(), orders[:, i].copy())
     if best is None:
         raise MappingError(
             f"layer {layer.name!r} ({layer.kind_label}, dims "
@@ -367,6 +387,7 @@ def search(
         info={
             "objective": objective,
             "objective_value": best_val,
+            "candidates_generated": generated,
             "candidates_evaluated": evaluated,
             "exhaustive": exhaustive,
             "dataflow": cand.dataflow,
