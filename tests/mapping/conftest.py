@@ -48,7 +48,7 @@ def costs_for(arch: Accelerator) -> UnitCosts:
     per_bit = {"dram": 20e-12, "sram": 0.15e-12, "regfile": 0.01e-12}
     rd = tuple(per_bit[lv.kind] for lv in arch.levels)
     wr = tuple(1.2 * per_bit[lv.kind] for lv in arch.levels)
-    return UnitCosts(rd, wr, mac_j=0.2e-12, noc_j_per_bit=0.02e-12, add_j=0.03e-12)
+    return UnitCosts(rd, wr, mac_j=0.2e-12, noc_j_per_bit=0.02e-12, add_j=0.03e-12, leak_j_per_cycle=0.5e-12)
 
 
 def conv_layer(

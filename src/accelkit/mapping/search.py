@@ -55,6 +55,8 @@ class UnitCosts:
     mac_j: float
     noc_j_per_bit: float = 0.0
     add_j: float = 0.0
+    #: Static energy per cycle (leakage power / clock): charges slow mappings for the time they take.
+    leak_j_per_cycle: float = 0.0
 
 
 @functools.lru_cache(maxsize=4096)
@@ -272,6 +274,8 @@ class _Problem:
                 words[h] += (updates + reads_o) * (b / self._width(h) / self._inst(h, active))
 
         base += macs * c.mac_j
+        compute = np.prod(F, axis=0)
+        base += compute * c.leak_j_per_cycle
         gain = np.zeros((L, 6, n))
         for saved_e, ms, applies, _ in terms:
             contrib = saved_e[None, :] * applies  # (6, n)
@@ -285,7 +289,6 @@ class _Problem:
             chosen = applies[best_order[ms, cols], cols]
             for lvl, w in moves:
                 words[lvl] -= w * chosen
-        compute = np.prod(F, axis=0)
         bw = np.array([self._bandwidth(i) for i in range(L)])
         cycles = np.maximum(compute, np.max(words / bw[:, None], axis=0))
         if objective == "latency":
@@ -404,6 +407,7 @@ def _order_dims(order: tuple[str, ...]) -> tuple[LoopDim, ...]:
 def counts_energy(counts: AccessCounts, arch: Accelerator, costs: UnitCosts) -> float:
     """Energy of reference access counts under ``costs`` (what the vectorized search optimizes)."""
     total = counts.macs * costs.mac_j + counts.spatial_adds * costs.add_j
+    total += counts.compute_cycles * costs.leak_j_per_cycle
     total += sum(counts.noc_bits.values()) * costs.noc_j_per_bit
     for i, lv in enumerate(arch.levels):
         t = counts.levels[lv.name]

@@ -1,0 +1,490 @@
+"""evaluate(): one fixed sequence of pure phases — resolve, workload, hardware, mapping, counts, pricing, aggregate.
+
+Modelling conventions (stated once; the closing notes of the cost-model issue discuss their limits):
+
+* **Precision.** Operands are stored and moved at the hardware datapath's precision (the MAC unit's input and
+  weight widths, partial sums at the accumulator width); where the network's own precision differs, the layer
+  is cast and the evaluation's provenance says so. Narrower per-layer precision is the quantization block's job.
+* **Layer by layer.** Every layer reads its inputs from and writes its outputs to the outermost level (DRAM),
+  as Timeloop and ZigZag do; keeping activations on chip between layers is the layer-fusion block's job.
+* **Non-MAC layers** (pooling, elementwise, data movement) run on a vector datapath with one lane per PE: their
+  operations cost one accumulator-width add each; their data is staged through the innermost shared level.
+* **Latency.** A level's transfers overlap with compute (double buffering); a layer takes the longest of its
+  compute cycles and every level's read and write cycles at its bandwidth. Stall = latency - compute.
+* **Power** = dynamic energy / latency + leakage (every on-chip level and the MAC array, for the whole latency).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from accelkit.hardware.accelerator import Accelerator
+from accelkit.mapping.mapping import Mapping
+from accelkit.mapping.reuse import OPERANDS, AccessCounts, analyze
+from accelkit.mapping.search import Objective, search
+from accelkit.model.pricing import PricedAccelerator, price
+from accelkit.workload.ir import DataType, Layer, LoopDim, Network, Operand
+from accelkit.workload.stats import network_stats
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One row of the tidy energy breakdown: layer x component x operand x action."""
+
+    layer: str
+    component: str  # a memory level name, "mac", "noc", "adder" or "leakage"
+    operand: str  # input, weight, output, or "-"
+    action: str  # read, write, mac, transfer, add, static
+    count: float  # bits for memory/noc rows, operations for mac/add rows, seconds for leakage
+    energy_j: float
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    name: str
+    op: str
+    macs: int
+    ops: int
+    mapping: Mapping | None
+    cycles: float
+    compute_cycles: float
+    energy_j: float  # dynamic
+    energy_by_level_j: dict[str, float]
+    traffic_bytes: dict[str, float]
+    utilization: float
+    latency_s: float
+    bound: str  # "compute" or the name of the level whose bandwidth limits the layer
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The result of :func:`evaluate`: totals, per-layer results, a tidy breakdown, and provenance."""
+
+    network: Network
+    accelerator: Accelerator
+    priced: PricedAccelerator
+    objective: str
+    layers: tuple[LayerResult, ...]
+    breakdown: tuple[BreakdownRow, ...]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    # ---- totals -------------------------------------------------------------------------------------------
+    @property
+    def latency_s(self) -> float:
+        return sum(r.latency_s for r in self.layers)
+
+    @property
+    def cycles(self) -> float:
+        return sum(r.cycles for r in self.layers)
+
+    @property
+    def dynamic_energy_j(self) -> float:
+        return sum(r.energy_j for r in self.layers)
+
+    @property
+    def leakage_energy_j(self) -> float:
+        return self.priced.leakage_w * self.latency_s
+
+    @property
+    def energy_j(self) -> float:
+        """Energy per run of the network (one batch): dynamic + leakage."""
+        return self.dynamic_energy_j + self.leakage_energy_j
+
+    @property
+    def batch(self) -> int:
+        return int(self.provenance.get("batch", 1))
+
+    @property
+    def energy_per_inference_j(self) -> float:
+        return self.energy_j / self.batch
+
+    @property
+    def throughput_ips(self) -> float:
+        return self.batch / self.latency_s if self.latency_s > 0 else math.inf
+
+    @property
+    def power_w(self) -> float:
+        return self.energy_j / self.latency_s if self.latency_s > 0 else 0.0
+
+    @property
+    def macs(self) -> int:
+        return sum(r.macs for r in self.layers)
+
+    @property
+    def utilization(self) -> float:
+        peak = self.accelerator.pe_array.pes * self.accelerator.pe_array.macs_per_pe
+        return self.macs / (self.cycles * peak) if self.cycles else 0.0
+
+    @property
+    def tops_per_w(self) -> float:
+        """Effective TOPS/W (2 ops per MAC) over the whole run, leakage included."""
+        return 2 * self.macs / self.energy_j / 1e12 if self.energy_j else 0.0
+
+    @property
+    def area_mm2(self) -> float:
+        return self.priced.area_m2 * 1e6
+
+    def energy_by_level_j(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for row in self.breakdown:
+            out[row.component] = out.get(row.component, 0.0) + row.energy_j
+        return out
+
+    def traffic_bytes(self) -> dict[str, float]:
+        out = {lv.name: 0.0 for lv in self.accelerator.levels}
+        for r in self.layers:
+            for k, v in r.traffic_bytes.items():
+                out[k] += v
+        return out
+
+    def memory(self) -> dict[str, Any]:
+        """Footprint against on-chip capacity: do the weights and the peak live activations fit?"""
+        st = network_stats(self.network)
+        on_chip = [lv for lv in self.accelerator.levels if lv.kind != "dram" and not lv.per_pe]
+        cap = sum(lv.capacity_bits for lv in on_chip) / 8
+        return {
+            "weight_bytes": st.weight_bytes,
+            "activation_peak_bytes": st.activation_peak_bytes,
+            "on_chip_shared_bytes": cap,
+            "weights_fit_on_chip": st.weight_bytes <= cap,
+            "activations_fit_on_chip": st.activation_peak_bytes <= cap,
+            "all_fit_on_chip": st.weight_bytes + st.activation_peak_bytes <= cap,
+        }
+
+    def totals(self) -> dict[str, Any]:
+        """The ``totals`` object of the output contract (SI units, names say the unit)."""
+        return {
+            "energy_j": self.energy_j,
+            "energy_per_inference_j": self.energy_per_inference_j,
+            "dynamic_energy_j": self.dynamic_energy_j,
+            "leakage_energy_j": self.leakage_energy_j,
+            "latency_s": self.latency_s,
+            "cycles": self.cycles,
+            "throughput_ips": self.throughput_ips,
+            "power_w": self.power_w,
+            "leakage_power_w": self.priced.leakage_w,
+            "area_mm2": self.area_mm2,
+            "utilization": self.utilization,
+            "tops_per_w": self.tops_per_w,
+            "energy_per_mac_j": self.energy_j / self.macs if self.macs else None,
+            "traffic_bytes": self.traffic_bytes(),
+            "energy_by_level_j": self.energy_by_level_j(),
+            "memory": self.memory(),
+        }
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The tidy breakdown: one row per layer x component x operand x action."""
+        import pandas as pd
+
+        return pd.DataFrame([r.__dict__ for r in self.breakdown])
+
+    def layers_dataframe(self) -> pd.DataFrame:
+        import pandas as pd
+
+        rows = []
+        for r in self.layers:
+            rows.append(
+                {
+                    "name": r.name,
+                    "op": r.op,
+                    "macs": r.macs,
+                    "energy_j": r.energy_j,
+                    "latency_s": r.latency_s,
+                    "cycles": r.cycles,
+                    "compute_cycles": r.compute_cycles,
+                    "utilization": r.utilization,
+                    "bound": r.bound,
+                    **{f"traffic_{k}_bytes": v for k, v in r.traffic_bytes.items()},
+                    **{f"energy_{k}_j": v for k, v in r.energy_by_level_j.items()},
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+# ---- phases ---------------------------------------------------------------------------------------------------
+def _cast_to_datapath(net: Network, arch: Accelerator) -> tuple[Network, list[str]]:
+    """Workload phase: operands take the hardware datapath's precision (see the module docstring)."""
+    pa = arch.pe_array
+    target = {Operand.INPUT: pa.mac_input, Operand.WEIGHT: pa.mac_weight, Operand.OUTPUT: pa.mac_input}
+    cast: list[str] = []
+    layers = []
+    for layer in net.layers:
+        prec = dict(layer.precision)
+        changed = False
+        for o, dt in target.items():
+            if prec[o] != dt:
+                prec[o] = dt
+                changed = True
+        if changed:
+            cast.append(layer.name)
+            layer = layer.with_(precision=prec, bias_dtype=_bias_dtype(pa.mac_output) if layer.bias else None)
+        layers.append(layer)
+    return (net.with_layers(layers) if cast else net), cast
+
+
+def _bias_dtype(acc: DataType) -> DataType:
+    return acc
+
+
+def _mapping_key(layer: Layer) -> tuple[Any, ...]:
+    return (
+        tuple(layer.dims[d] for d in LoopDim),
+        layer.stride,
+        layer.dilation,
+        layer.transposed,
+        tuple(layer.precision[o].bits for o in OPERANDS),
+        layer.weight_source.value,
+    )
+
+
+def _level_cycles(counts_bits: dict[str, tuple[float, float]], arch: Accelerator, active: int) -> dict[str, float]:
+    out = {}
+    for lv, inst in zip(arch.levels, arch.instances, strict=True):
+        rd, wr = counts_bits[lv.name]
+        n = active if lv.per_pe else inst
+        n = max(n, 1)
+        rc = rd / lv.width_bits / n / lv.read_bandwidth if rd else 0.0
+        wc = wr / lv.width_bits / n / lv.write_bandwidth if wr else 0.0
+        out[lv.name] = max(rc, wc)
+    return out
+
+
+def _price_counts(
+    layer: Layer, counts: AccessCounts, priced: PricedAccelerator
+) -> tuple[list[BreakdownRow], dict[str, float], dict[str, float]]:
+    rows: list[BreakdownRow] = []
+    by_level: dict[str, float] = {}
+    traffic: dict[str, float] = {}
+    arch = priced.arch
+    mac_e = counts.macs * priced.mac.value
+    rows.append(BreakdownRow(layer.name, "mac", "-", "mac", counts.macs, mac_e))
+    by_level["mac"] = mac_e
+    for lv, lp in zip(arch.levels, priced.levels, strict=True):
+        t = counts.levels[lv.name]
+        e_total = 0.0
+        for o in OPERANDS:
+            for action, bits, per_word in (
+                ("read", t.read_bits[o], lp.read.value),
+                ("write", t.write_bits[o], lp.write.value),
+            ):
+                if bits:
+                    e = bits / lv.width_bits * per_word
+                    rows.append(BreakdownRow(layer.name, lv.name, o.value, action, bits, e))
+                    e_total += e
+        by_level[lv.name] = e_total
+        traffic[lv.name] = (t.total_read_bits + t.total_write_bits) / 8
+    noc_e = 0.0
+    for o in OPERANDS:
+        bits = counts.noc_bits[o]
+        if bits:
+            e = bits / priced.noc_width_bits * priced.noc.value
+            rows.append(BreakdownRow(layer.name, "noc", o.value, "transfer", bits, e))
+            noc_e += e
+    by_level["noc"] = noc_e
+    if counts.spatial_adds:
+        e = counts.spatial_adds * priced.adder.value
+        rows.append(BreakdownRow(layer.name, "adder", "output", "add", counts.spatial_adds, e))
+        by_level["adder"] = e
+    return rows, by_level, traffic
+
+
+def _vector_layer(layer: Layer, net: Network, priced: PricedAccelerator) -> tuple[AccessCounts, float]:
+    """Counts for a pooling / elementwise / data-movement layer on the vector datapath."""
+    from accelkit.mapping.reuse import LevelTraffic
+
+    arch = priced.arch
+    in_bits = sum(
+        net.tensors[net.base_tensor(t)].elements * layer.bits_of(Operand.INPUT)
+        for t in dict.fromkeys(layer.inputs)
+        if not net.tensors[net.base_tensor(t)].is_constant
+    )
+    out_bits = sum(net.tensors[t].elements * layer.bits_of(Operand.OUTPUT) for t in layer.outputs)
+    traffic = {lv.name: LevelTraffic() for lv in arch.levels}
+    top = arch.levels[0].name
+    traffic[top].read_bits[Operand.INPUT] += in_bits
+    traffic[top].write_bits[Operand.OUTPUT] += out_bits
+    staging = [lv for lv in arch.levels[1:] if not lv.per_pe]
+    if staging:
+        st = staging[-1].name
+        traffic[st].write_bits[Operand.INPUT] += in_bits
+        traffic[st].read_bits[Operand.INPUT] += in_bits
+        traffic[st].write_bits[Operand.OUTPUT] += out_bits
+        traffic[st].read_bits[Operand.OUTPUT] += out_bits
+    lanes = arch.pe_array.pes
+    compute = max(math.ceil(layer.ops / lanes), 1)
+    counts = AccessCounts(
+        macs=0,
+        compute_cycles=compute,
+        active_pes=min(lanes, max(layer.ops, 1)),
+        levels=traffic,
+        noc_bits=dict.fromkeys(OPERANDS, 0.0),
+        spatial_adds=float(layer.ops),
+        tiles={},
+    )
+    return counts, compute
+
+
+def evaluate(
+    network: Any,
+    accelerator: Any,
+    *,
+    objective: Objective = "energy",
+    batch: int | None = None,
+    dataflow: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Evaluation:
+    """Map every layer of ``network`` on ``accelerator`` and report energy, latency, power, area, memory.
+
+    ``network``: a Network, zoo name, model file or spec; ``accelerator``: a preset name, YAML file, spec or
+    Accelerator. ``batch`` re-batches a zoo network (its ``batch`` parameter) or an imported one.
+    """
+    from accelkit.presets import load_accelerator
+    from accelkit.workload.loader import load_network
+
+    if objective not in ("energy", "latency", "edp"):
+        from accelkit.errors import AccelkitError
+
+        raise AccelkitError(f"unknown objective {objective!r}; expected energy, latency or edp")
+    # resolve
+    if batch is not None and isinstance(network, str):
+        from accelkit.workload import zoo
+
+        net = load_network(network, batch=batch) if zoo.is_zoo_name(network) else rebatch(load_network(network), batch)
+    else:
+        net = load_network(network)
+        if batch is not None:
+            net = rebatch(net, batch)
+    arch = load_accelerator(accelerator)
+    if dataflow is not None:
+        from accelkit.mapping.dataflows import DATAFLOWS
+
+        DATAFLOWS.get(dataflow)  # unknown names raise with suggestions
+    # workload
+    work, cast = _cast_to_datapath(net, arch)
+    # hardware
+    priced = price(arch)
+    costs = priced.unit_costs
+    # mapping, counts, pricing
+    cache: dict[tuple[Any, ...], Mapping] = {}
+    layer_results: list[LayerResult] = []
+    rows: list[BreakdownRow] = []
+    n_layers = len(work.layers)
+    for i, layer in enumerate(work.layers):
+        if progress:
+            progress(i, n_layers, layer.name)
+        mapping = None
+        if layer.op.is_mac:
+            key = _mapping_key(layer)
+            mapping = cache.get(key)
+            if mapping is None:
+                mapping = search(layer, arch, costs, objective=objective, dataflow=dataflow)
+                cache[key] = mapping
+            counts = analyze(layer, arch, mapping)
+            compute = float(mapping.temporal_iterations)
+        else:
+            counts, compute = _vector_layer(layer, work, priced)
+        lrows, by_level, traffic = _price_counts(layer, counts, priced)
+        rows.extend(lrows)
+        level_bits = {
+            lv.name: (counts.levels[lv.name].total_read_bits, counts.levels[lv.name].total_write_bits)
+            for lv in arch.levels
+        }
+        lc = _level_cycles(level_bits, arch, counts.active_pes)
+        bound_level = max(lc, key=lambda k: lc[k]) if lc else None
+        cycles = max([compute, *lc.values()])
+        bound = "compute" if cycles == compute else str(bound_level)
+        peak = arch.pe_array.pes * arch.pe_array.macs_per_pe
+        layer_results.append(
+            LayerResult(
+                name=layer.name,
+                op=layer.op.value,
+                macs=layer.macs,
+                ops=layer.ops,
+                mapping=mapping,
+                cycles=cycles,
+                compute_cycles=compute,
+                energy_j=sum(by_level.values()),
+                energy_by_level_j=by_level,
+                traffic_bytes=traffic,
+                utilization=layer.macs / (cycles * peak) if cycles and layer.macs else 0.0,
+                latency_s=cycles / arch.clock_hz,
+                bound=bound,
+            )
+        )
+    if progress:
+        progress(n_layers, n_layers, "")
+    ev = Evaluation(
+        network=work,
+        accelerator=arch,
+        priced=priced,
+        objective=objective,
+        layers=tuple(layer_results),
+        breakdown=tuple(rows),
+        provenance={
+            "batch": _batch_of(net),
+            "precision_cast_layers": cast,
+            "mappings_searched": len(cache),
+            "estimators": priced.sources,
+            "network": dict(net.provenance),
+        },
+    )
+    leak_s = ev.latency_s
+    leak_rows = [BreakdownRow("(all)", "leakage", "-", "static", leak_s, priced.leakage_w * leak_s)]
+    return replace(ev, breakdown=ev.breakdown + tuple(leak_rows))
+
+
+def _batch_of(net: Network) -> int:
+    params = net.provenance.get("zoo_params") or {}
+    if "batch" in params:
+        return int(params["batch"])
+    return int(net.provenance.get("batch", 1))
+
+
+def rebatch(net: Network, batch: int) -> Network:
+    """Scale an imported network's batch: N of every layer and the leading dimension of activations."""
+    from accelkit.errors import AccelkitError
+    from accelkit.workload.ir import Tensor
+
+    if batch < 1:
+        raise AccelkitError(f"batch must be a positive integer, got {batch}")
+    current = _batch_of(net)
+    if batch == current:
+        return net
+    if any(net.tensors[t].shape[0] != current for t in net.inputs):
+        raise AccelkitError(
+            f"cannot re-batch {net.name!r}: its inputs do not all have batch {current} as their first dimension"
+        )
+    factor_num, factor_den = batch, current
+    layers = []
+    for layer in net.layers:
+        dims = dict(layer.dims)
+        # the batch lives in N for conv/fc/pool/eltwise layers; a matmul folds it into G (attention, activation
+        # weights) or P (a weight shared by every row)
+        if layer.op.value == "matmul":
+            target = LoopDim.G if layer.weight_source.value == "activation" else LoopDim.P
+        else:
+            target = LoopDim.N
+        if dims[target] * factor_num % factor_den:
+            raise AccelkitError(f"cannot re-batch layer {layer.name!r} from {current} to {batch}")
+        dims[target] = dims[target] * factor_num // factor_den
+        layers.append(layer.with_(dims=dims))
+    tensors = {}
+    for name, t in net.tensors.items():
+        if t.is_constant or t.shape[0] % factor_den:
+            tensors[name] = t
+        else:
+            tensors[name] = Tensor(
+                t.name,
+                (t.shape[0] * factor_num // factor_den, *t.shape[1:]),
+                t.dtype,
+                t.is_constant,
+                t.quantization,
+                t.alias_of,
+            )
+    return net.with_layers(layers, tensors=tensors, provenance={**net.provenance, "batch": batch})

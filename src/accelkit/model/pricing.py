@@ -1,0 +1,146 @@
+"""Pricing phase: ask the estimators for every component's per-action energy, area and leakage, once per accelerator.
+
+Each number keeps the :class:`~accelkit.estimators.base.Estimate` that produced it (estimator, source,
+confidence), so an evaluation can say where every joule came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accelkit.estimators import ComponentQuery, Estimate, estimate_area, estimate_energy, estimate_leakage
+from accelkit.hardware.accelerator import Accelerator, MemoryLevel
+from accelkit.hardware.technology import Technology, leakage_power_per_area_w_per_m2
+from accelkit.mapping.search import UnitCosts
+
+
+@dataclass(frozen=True)
+class LevelPrices:
+    name: str
+    read: Estimate  # J per word
+    write: Estimate  # J per word
+    area: Estimate | None  # m^2 per instance (None for DRAM)
+    leakage: Estimate | None  # W per instance (None for DRAM)
+    instances: int
+
+
+@dataclass(frozen=True)
+class PricedAccelerator:
+    """Per-action prices of one accelerator at its technology and operating point."""
+
+    arch: Accelerator
+    tech: Technology
+    mac: Estimate  # J per MAC (the hardware MAC at its precision)
+    mac_area: Estimate  # m^2 per MAC unit
+    adder: Estimate  # J per add (spatial reduction, pooling, elementwise work)
+    noc: Estimate  # J per word per hop
+    levels: tuple[LevelPrices, ...]
+    logic_leakage_w: float  # MAC array leakage
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def unit_costs(self) -> UnitCosts:
+        rd = tuple(lp.read.value / lv.width_bits for lp, lv in zip(self.levels, self.arch.levels, strict=True))
+        wr = tuple(lp.write.value / lv.width_bits for lp, lv in zip(self.levels, self.arch.levels, strict=True))
+        return UnitCosts(
+            read_j_per_bit=rd,
+            write_j_per_bit=wr,
+            mac_j=self.mac.value,
+            noc_j_per_bit=self.noc.value / self.noc_width_bits,
+            add_j=self.adder.value,
+            leak_j_per_cycle=self.leakage_w / self.arch.clock_hz,
+        )
+
+    @property
+    def noc_width_bits(self) -> float:
+        return float(max(self.arch.pe_array.mac_input.bits, self.arch.pe_array.mac_weight.bits))
+
+    @property
+    def area_m2(self) -> float:
+        levels = sum(lp.area.value * lp.instances for lp in self.levels if lp.area is not None)
+        return levels + self.mac_area.value * self.arch.pe_array.pes * self.arch.pe_array.macs_per_pe
+
+    @property
+    def leakage_w(self) -> float:
+        levels = sum(lp.leakage.value * lp.instances for lp in self.levels if lp.leakage is not None)
+        return levels + self.logic_leakage_w
+
+
+def _level_query(level: MemoryLevel) -> ComponentQuery:
+    attrs: dict[str, object] = {"width_bits": level.width_bits, "banks": level.banks}
+    if level.kind == "dram":
+        attrs["interface"] = level.interface
+    else:
+        attrs["capacity_bits"] = level.capacity_bits
+    return ComponentQuery(level.kind, attrs, name=level.name)
+
+
+def _user_or_estimate(value: float | None, name: str, what: str, fallback: Estimate) -> Estimate:
+    if value is None:
+        return fallback
+    unit = {"read": "J", "write": "J", "leakage": "W", "area": "m^2"}[what]
+    return Estimate(value, unit, "user override", f"spec field memory[{name}].{what}_energy", "user")
+
+
+def price(arch: Accelerator) -> PricedAccelerator:
+    """Price every component of ``arch`` (estimators by priority; spec overrides win)."""
+    tech = Technology.from_spec(arch.node_m, arch.voltage_v, arch.clock_hz, arch.flavor)
+    overrides = dict(arch.energy_overrides)
+    pa = arch.pe_array
+    fmt = "fp" if pa.mac_input.is_float or pa.mac_weight.is_float else "int"
+    mac_q = ComponentQuery(
+        "mac",
+        {
+            "input_bits": pa.mac_input.bits,
+            "weight_bits": pa.mac_weight.bits,
+            "accum_bits": pa.mac_output.bits,
+            "number_format": fmt,
+        },
+        name="mac",
+    )
+    mac = estimate_energy(mac_q, "mac", tech, overrides)
+    mac_area = estimate_area(mac_q, tech, overrides)
+    adder_q = ComponentQuery("adder", {"bits": pa.mac_output.bits, "number_format": fmt}, name="adder")
+    adder = estimate_energy(adder_q, "add", tech, overrides)
+    noc_q = ComponentQuery("noc", {"width_bits": max(pa.mac_input.bits, pa.mac_weight.bits)}, name="noc")
+    noc = estimate_energy(noc_q, "hop", tech, overrides)
+    if arch.noc.hop_energy is not None:
+        noc = Estimate(arch.noc.hop_energy, "J", "user override", "spec field noc.hop_energy", "user")
+    levels = []
+    for lv, inst in zip(arch.levels, arch.instances, strict=True):
+        q = _level_query(lv)
+        read = _user_or_estimate(lv.read_energy, lv.name, "read", estimate_energy(q, "read", tech, overrides))
+        write = _user_or_estimate(lv.write_energy, lv.name, "write", estimate_energy(q, "write", tech, overrides))
+        area = leak = None
+        if lv.kind != "dram":
+            area = (
+                Estimate(lv.area, "m^2", "user override", f"spec field memory[{lv.name}].area", "user")
+                if lv.area is not None
+                else estimate_area(q, tech, overrides)
+            )
+            leak = (
+                Estimate(lv.leakage, "W", "user override", f"spec field memory[{lv.name}].leakage", "user")
+                if lv.leakage is not None
+                else estimate_leakage(q, tech, overrides)
+            )
+        levels.append(LevelPrices(lv.name, read, write, area, leak, inst))
+    # MAC-array logic leaks in proportion to its area (technology.leakage_power_per_area_w_per_m2, cited there)
+    logic_leak = (
+        leakage_power_per_area_w_per_m2(tech.node_m, tech.voltage_v, flavor=tech.flavor)
+        * mac_area.value
+        * pa.pes
+        * pa.macs_per_pe
+    )
+    sources = {
+        "mac": _src(mac),
+        "mac.area": _src(mac_area),
+        "adder": _src(adder),
+        "noc": _src(noc),
+        **{f"{lp.name}.read": _src(lp.read) for lp in levels},
+        **{f"{lp.name}.write": _src(lp.write) for lp in levels},
+    }
+    return PricedAccelerator(arch, tech, mac, mac_area, adder, noc, tuple(levels), logic_leak, sources)
+
+
+def _src(e: Estimate) -> dict[str, str]:
+    return {"estimator": e.estimator, "source": e.source, "confidence": e.confidence}
