@@ -333,6 +333,217 @@ def list_tflite_ops(as_json: Annotated[bool, typer.Option("--json")] = False) ->
     _list_registry("TFLite operators", TFLITE_OPS.names(), as_json)
 
 
+def evaluation_json(ev: Any) -> dict[str, Any]:
+    """The ``evaluate --json`` document (keys follow the output contract in DESIGN.md)."""
+    net = ev.network
+    layers = []
+    for r in ev.layers:
+        layers.append(
+            {
+                "name": r.name,
+                "op": r.op,
+                "macs": r.macs,
+                "ops": r.ops,
+                "energy_j": r.energy_j,
+                "latency_s": r.latency_s,
+                "cycles": r.cycles,
+                "compute_cycles": r.compute_cycles,
+                "utilization": r.utilization,
+                "bound": r.bound,
+                "traffic_bytes": r.traffic_bytes,
+                "energy_by_level_j": r.energy_by_level_j,
+                "mapping": r.mapping.to_dict() if r.mapping else None,
+            }
+        )
+    arch = ev.accelerator
+    return {
+        "accelkit_version": __version__,
+        "network": {"name": net.name, "macs": net.macs, "params": net.params},
+        "accelerator": {
+            "name": arch.name,
+            "citation": arch.citation,
+            "pes": arch.pe_array.pes,
+            "clock_hz": arch.clock_hz,
+            "voltage_v": arch.voltage_v,
+            "node_m": arch.node_m,
+        },
+        "objective": ev.objective,
+        "totals": ev.totals(),
+        "layers": layers,
+        "provenance": ev.provenance,
+    }
+
+
+@app.command("evaluate")
+@cli_errors
+def evaluate_cmd(
+    network: Annotated[str, typer.Option("--network", "-n", help="Zoo name, .onnx/.tflite file or YAML spec.")],
+    accelerator: Annotated[
+        str, typer.Option("--accelerator", "-a", help="Preset name (accelkit list accelerators) or YAML file.")
+    ],
+    objective: Annotated[
+        str, typer.Option("--objective", help="Mapping objective: energy, latency or edp.")
+    ] = "energy",
+    batch: Annotated[int | None, typer.Option("--batch", "-b", min=1, help="Batch size.")] = None,
+    dataflow: Annotated[
+        str | None, typer.Option("--dataflow", help="Override the preset's dataflow (accelkit list dataflows).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the stable output contract).")] = False,
+    show_mappings: Annotated[bool, typer.Option("--mappings", help="Print each layer's loop nest.")] = False,
+) -> None:
+    """Map a network on an accelerator and report energy, latency, throughput, power, area and memory."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from accelkit.model import evaluate
+
+    console = _out()
+    with Progress(
+        TextColumn("mapping"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(i: int, n: int, name: str) -> None:
+            bar.update(task, total=n, completed=i, description=name)
+
+        ev = evaluate(
+            network,
+            accelerator,
+            objective=objective,
+            batch=batch,
+            dataflow=dataflow,  # type: ignore[arg-type]
+            progress=progress,
+        )
+    if as_json:
+        typer.echo(json.dumps(evaluation_json(ev), indent=2, default=str))
+        return
+    _print_evaluation(console, ev, show_mappings)
+
+
+def _si(value: float, unit: str) -> str:
+    for prefix, scale in (("", 1.0), ("m", 1e-3), ("µ", 1e-6), ("n", 1e-9), ("p", 1e-12)):
+        if abs(value) >= scale or prefix == "p":
+            return f"{value / scale:.3g} {prefix}{unit}"
+    return f"{value:g} {unit}"
+
+
+def _print_evaluation(console: Console, ev: Any, show_mappings: bool) -> None:
+    arch = ev.accelerator
+    levels = [lv.name for lv in arch.levels]
+    table = Table(
+        title=f"{ev.network.name} on {arch.name} (objective: {ev.objective})", title_justify="left", show_footer=True
+    )
+    t = ev.totals()
+    table.add_column("layer", footer="total", no_wrap=True)
+    table.add_column("op", no_wrap=True)
+    table.add_column("MACs", justify="right", footer=f"{ev.macs:,}")
+    table.add_column("energy", justify="right", footer=_si(t["energy_j"], "J"))
+    table.add_column("latency", justify="right", footer=_si(t["latency_s"], "s"))
+    table.add_column("util.", justify="right", footer=f"{t['utilization']:.0%}")
+    table.add_column("bound", no_wrap=True)
+    for name in levels:
+        table.add_column(f"{name} traffic", justify="right", footer=human_bytes(t["traffic_bytes"][name]))
+    for r in ev.layers:
+        table.add_row(
+            r.name,
+            r.op,
+            f"{r.macs:,}" if r.macs else "",
+            _si(r.energy_j, "J"),
+            _si(r.latency_s, "s"),
+            f"{r.utilization:.0%}" if r.macs else "",
+            r.bound,
+            *[human_bytes(r.traffic_bytes.get(n, 0.0)) for n in levels],
+        )
+    console.print(table)
+    e = t["energy_by_level_j"]
+    parts = ", ".join(f"{k} {v / t['energy_j']:.0%}" for k, v in sorted(e.items(), key=lambda kv: -kv[1]) if v > 0)
+    mem = t["memory"]
+    lines = [
+        f"energy {_si(t['energy_j'], 'J')} per run (batch {ev.batch}): {_si(t['energy_per_inference_j'], 'J')} "
+        f"per inference, {_si(t['energy_per_mac_j'] or 0, 'J')} per MAC; leakage {_si(t['leakage_energy_j'], 'J')}",
+        f"energy by component: {parts}",
+        f"latency {_si(t['latency_s'], 's')}, throughput {t['throughput_ips']:.4g} inferences/s, utilization "
+        f"{t['utilization']:.1%}, average power {_si(t['power_w'], 'W')}, {t['tops_per_w']:.3g} TOPS/W",
+        f"area {t['area_mm2']:.3g} mm² at {arch.node_m * 1e9:g} nm; on-chip shared memory "
+        f"{human_bytes(mem['on_chip_shared_bytes'])}: weights {human_bytes(mem['weight_bytes'])} "
+        f"({'fit' if mem['weights_fit_on_chip'] else 'do not fit'}), peak activations "
+        f"{human_bytes(mem['activation_peak_bytes'])} ({'fit' if mem['activations_fit_on_chip'] else 'do not fit'})",
+    ]
+    cast = ev.provenance.get("precision_cast_layers") or []
+    if cast:
+        pa = arch.pe_array
+        lines.append(
+            f"{len(cast)} layers run at the datapath precision ({pa.mac_input}/{pa.mac_weight}, "
+            f"accumulator {pa.mac_output}) instead of the network's own"
+        )
+    for line in lines:
+        console.print(line, highlight=False)
+    if show_mappings:
+        names = tuple(levels)
+        for r in ev.layers:
+            if r.mapping is not None:
+                console.print(f"\n[bold]{r.name}[/] ({r.mapping.info.get('candidates_evaluated', 0):,} candidates)")
+                console.print(r.mapping.loop_nest(names), highlight=False)
+
+
+@list_app.command("accelerators")
+@cli_errors
+def list_accelerators(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The packaged accelerator presets and their sources."""
+    from accelkit.presets import preset_names, preset_spec
+
+    rows = []
+    for name in preset_names():
+        spec = preset_spec(name)
+        rows.append(
+            {
+                "name": name,
+                "pes": spec.pe_array.pes,
+                "array": f"{spec.pe_array.rows}x{spec.pe_array.cols}",
+                "mac": f"{spec.pe_array.mac.input}/{spec.pe_array.mac.weight}",
+                "node_nm": round(spec.technology.node * 1e9),
+                "clock_mhz": spec.technology.clock / 1e6,
+                "dataflow": spec.dataflow,
+                "levels": [m.name for m in spec.memory],
+                "citation": spec.citation.model_dump(exclude_none=True) if spec.citation else None,
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="accelerator presets (accelkit evaluate -a NAME)", title_justify="left")
+    for col in ("name", "array", "MAC", "node", "clock", "dataflow", "memory", "source"):
+        table.add_column(col)
+    for r in rows:
+        c = r["citation"] or {}
+        table.add_row(
+            r["name"],
+            r["array"],
+            r["mac"],
+            f"{r['node_nm']} nm",
+            f"{r['clock_mhz']:g} MHz",
+            r["dataflow"],
+            " > ".join(r["levels"]),
+            f"{c.get('title', '')[:60]}, {c.get('year', '')}",
+        )
+    _out().print(table)
+
+
+@list_app.command("dataflows")
+@cli_errors
+def list_dataflows(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Dataflows the mapper understands."""
+    from accelkit.mapping.dataflows import DATAFLOWS
+
+    _list_registry("dataflows", DATAFLOWS.names(), as_json)
+
+
 @app.command("demo")
 @cli_errors
 def demo() -> None:

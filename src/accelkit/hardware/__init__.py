@@ -1,0 +1,1 @@
+"""Resolved, immutable hardware: Accelerator, PEArray, MemoryLevel, Technology (node, voltage, clock, scaling laws)."""
