@@ -7,6 +7,8 @@ Public API (more arrives with each capability)::
     print(net.macs, net.params)
     df = net.to_dataframe()                                # one row per layer
     stats = accelkit.network_stats(net)                    # totals incl. peak live activation memory
+    ev = accelkit.evaluate(net, "eyeriss_v1")              # map every layer, price every action
+    print(ev.totals()["energy_j"], ev.to_dataframe())      # tidy breakdown: layer x level x operand x action
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from accelkit.errors import (
     UnknownNameError,
     UnsupportedOperator,
 )
+from accelkit.model.evaluate import Evaluation, evaluate
+from accelkit.presets import load_accelerator
 from accelkit.workload.builder import NetworkBuilder
 from accelkit.workload.ir import DataType, Layer, LoopDim, Network, Operand, OpKind, Tensor
 from accelkit.workload.loader import load_network
@@ -35,6 +39,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 __all__ = [
     "AccelkitError",
     "DataType",
+    "Evaluation",
     "Layer",
     "LoopDim",
     "Network",
@@ -48,6 +53,8 @@ __all__ = [
     "UnknownNameError",
     "UnsupportedOperator",
     "__version__",
+    "evaluate",
+    "load_accelerator",
     "load_network",
     "network_stats",
     "zoo_names",

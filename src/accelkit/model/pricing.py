@@ -75,11 +75,20 @@ def _level_query(level: MemoryLevel) -> ComponentQuery:
     return ComponentQuery(level.kind, attrs, name=level.name)
 
 
-def _user_or_estimate(value: float | None, name: str, what: str, fallback: Estimate) -> Estimate:
-    if value is None:
-        return fallback
-    unit = {"read": "J", "write": "J", "leakage": "W", "area": "m^2"}[what]
-    return Estimate(value, unit, "user override", f"spec field memory[{name}].{what}_energy", "user")
+def _level_estimate(
+    level: MemoryLevel, what: str, query: ComponentQuery, tech: Technology, overrides: dict[str, float]
+) -> Estimate:
+    """A level's read/write energy, area or leakage: the spec's own field wins, else the estimators."""
+    field_name = {"read": "read_energy", "write": "write_energy", "area": "area", "leakage": "leakage"}[what]
+    value = getattr(level, field_name)
+    if value is not None:
+        unit = {"read": "J", "write": "J", "area": "m^2", "leakage": "W"}[what]
+        return Estimate(value, unit, "user override", f"spec field memory[{level.name}].{field_name}", "user")
+    if what == "area":
+        return estimate_area(query, tech, overrides)
+    if what == "leakage":
+        return estimate_leakage(query, tech, overrides)
+    return estimate_energy(query, what, tech, overrides)
 
 
 def price(arch: Accelerator) -> PricedAccelerator:
@@ -109,20 +118,12 @@ def price(arch: Accelerator) -> PricedAccelerator:
     levels = []
     for lv, inst in zip(arch.levels, arch.instances, strict=True):
         q = _level_query(lv)
-        read = _user_or_estimate(lv.read_energy, lv.name, "read", estimate_energy(q, "read", tech, overrides))
-        write = _user_or_estimate(lv.write_energy, lv.name, "write", estimate_energy(q, "write", tech, overrides))
+        read = _level_estimate(lv, "read", q, tech, overrides)
+        write = _level_estimate(lv, "write", q, tech, overrides)
         area = leak = None
         if lv.kind != "dram":
-            area = (
-                Estimate(lv.area, "m^2", "user override", f"spec field memory[{lv.name}].area", "user")
-                if lv.area is not None
-                else estimate_area(q, tech, overrides)
-            )
-            leak = (
-                Estimate(lv.leakage, "W", "user override", f"spec field memory[{lv.name}].leakage", "user")
-                if lv.leakage is not None
-                else estimate_leakage(q, tech, overrides)
-            )
+            area = _level_estimate(lv, "area", q, tech, overrides)
+            leak = _level_estimate(lv, "leakage", q, tech, overrides)
         levels.append(LevelPrices(lv.name, read, write, area, leak, inst))
     # MAC-array logic leaks in proportion to its area (technology.leakage_power_per_area_w_per_m2, cited there)
     logic_leak = (

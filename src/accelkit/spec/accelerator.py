@@ -148,6 +148,10 @@ class MemoryLevelSpec(SpecModel):
             raise ValueError(f"level {self.name!r}: an on-chip {self.kind} needs a capacity, e.g. '64 KiB'")
         if self.kind == "dram" and self.per_pe:
             raise ValueError(f"level {self.name!r}: DRAM cannot be per PE")
+        if self.capacity is not None and self.width is not None and self.capacity < self.width:
+            raise ValueError(
+                f"level {self.name!r}: capacity {self.capacity:g} b is smaller than one {self.width:g}-bit word"
+            )
         if self.partition is not None:
             extra = sorted(set(self.partition) - set(self.operands))
             if extra:

@@ -1,0 +1,195 @@
+"""evaluate(): totals equal the breakdown, monotonicity in voltage and node, memory fit, errors."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import accelkit
+from accelkit.errors import AccelkitError, SpecError, UnknownNameError
+from accelkit.mapping import MappingError
+from accelkit.presets import load_accelerator_spec
+
+SMALL: dict[str, Any] = {
+    "name": "small",
+    "technology": {"node": "28 nm", "voltage": "0.9 V", "clock": "500 MHz"},
+    "pe_array": {"rows": 8, "cols": 8, "mac": {"input": "int8", "weight": "int8", "output": "int32"}},
+    "memory": [
+        {
+            "name": "dram",
+            "kind": "dram",
+            "interface": "LPDDR4",
+            "width": "64 b",
+            "read_bandwidth": 2,
+            "write_bandwidth": 2,
+        },
+        {
+            "name": "glb",
+            "kind": "sram",
+            "capacity": "64 KiB",
+            "width": "64 b",
+            "read_bandwidth": 8,
+            "write_bandwidth": 8,
+        },
+        {"name": "reg", "kind": "regfile", "capacity": "32 B", "per_pe": True},
+    ],
+    "dataflow": "weight_stationary",
+}
+
+
+def _spec(**changes: Any) -> dict[str, Any]:
+    spec = yaml.safe_load(yaml.safe_dump(SMALL))
+    for path, value in changes.items():
+        node = spec
+        keys = path.split(".")
+        for k in keys[:-1]:
+            node = node[int(k)] if k.isdigit() else node[k]
+        node[keys[-1]] = value
+    return spec
+
+
+@pytest.fixture(scope="module")
+def kws_eval() -> accelkit.Evaluation:
+    return accelkit.evaluate("mlperf_tiny_kws", SMALL)
+
+
+def test_breakdown_sums_to_totals(kws_eval: accelkit.Evaluation) -> None:
+    df = kws_eval.to_dataframe()
+    assert df["energy_j"].sum() == pytest.approx(kws_eval.energy_j, rel=1e-12)
+    assert sum(r.energy_j for r in kws_eval.layers) == pytest.approx(kws_eval.dynamic_energy_j, rel=1e-12)
+    by_level = kws_eval.totals()["energy_by_level_j"]
+    assert sum(by_level.values()) == pytest.approx(kws_eval.energy_j, rel=1e-12)
+    assert set(by_level) >= {"mac", "dram", "glb", "reg", "leakage"}
+    per_layer = df[df.layer != "(all)"].groupby("layer")["energy_j"].sum()
+    for r in kws_eval.layers:
+        assert per_layer[r.name] == pytest.approx(r.energy_j, rel=1e-12)
+
+
+def test_totals_are_consistent(kws_eval: accelkit.Evaluation) -> None:
+    t = kws_eval.totals()
+    assert t["latency_s"] == pytest.approx(sum(r.latency_s for r in kws_eval.layers))
+    assert t["throughput_ips"] == pytest.approx(1 / t["latency_s"])
+    assert t["power_w"] == pytest.approx(t["energy_j"] / t["latency_s"])
+    assert 0 < t["utilization"] <= 1
+    assert kws_eval.macs == 2_656_768
+    assert t["energy_per_mac_j"] == pytest.approx(t["energy_j"] / 2_656_768)
+    # every MAC layer is at least as slow as its compute and never faster than the peak
+    for r in kws_eval.layers:
+        assert r.cycles >= r.compute_cycles
+        if r.macs:
+            assert r.cycles >= r.macs / 64
+
+
+def test_memory_fit(kws_eval: accelkit.Evaluation) -> None:
+    mem = kws_eval.totals()["memory"]
+    assert mem["on_chip_shared_bytes"] == 64 * 1024
+    assert mem["weights_fit_on_chip"]  # 22.6 k int8 parameters in 64 KiB
+
+
+def test_batch_scales_work_not_weight_traffic() -> None:
+    one = accelkit.evaluate("mlperf_tiny_kws", SMALL)
+    four = accelkit.evaluate("mlperf_tiny_kws", SMALL, batch=4)
+    assert four.macs == 4 * one.macs and four.batch == 4
+    assert four.energy_per_inference_j <= one.energy_per_inference_j * 1.0001  # weights amortised over the batch
+
+
+@settings(max_examples=4, deadline=None)
+@given(v=st.floats(0.6, 1.0), dv=st.floats(0.02, 0.2))
+def test_energy_is_monotone_in_voltage(v: float, dv: float) -> None:
+    low = accelkit.evaluate("mlperf_tiny_ad", _spec(**{"technology.voltage": f"{v} V"}))
+    high = accelkit.evaluate("mlperf_tiny_ad", _spec(**{"technology.voltage": f"{v + dv} V"}))
+    assert low.energy_j <= high.energy_j
+
+
+@pytest.mark.parametrize(("small", "large"), [("16 nm", "28 nm"), ("28 nm", "45 nm"), ("45 nm", "65 nm")])
+def test_energy_is_monotone_in_node(small: str, large: str) -> None:
+    a = accelkit.evaluate("mlperf_tiny_ad", _spec(**{"technology.node": small, "technology.voltage": "0.9 V"}))
+    b = accelkit.evaluate("mlperf_tiny_ad", _spec(**{"technology.node": large, "technology.voltage": "0.9 V"}))
+    assert a.dynamic_energy_j <= b.dynamic_energy_j
+    assert a.area_mm2 <= b.area_mm2
+
+
+def test_precision_cast_is_reported() -> None:
+    ev = accelkit.evaluate("mlperf_tiny_kws", "eyeriss_v1")
+    assert len(ev.provenance["precision_cast_layers"]) == len(ev.network.layers)  # int8 network, int16 datapath
+
+
+def test_estimator_sources_are_recorded(kws_eval: accelkit.Evaluation) -> None:
+    src = kws_eval.provenance["estimators"]
+    assert {"mac", "glb.read", "dram.read"} <= set(src)
+    assert all(v["source"] for v in src.values())
+
+
+def test_energy_override_wins() -> None:
+    base = accelkit.evaluate("mlperf_tiny_ad", SMALL)
+    spec = _spec()
+    spec["energy_overrides"] = {"mac": "10 pJ"}
+    over = accelkit.evaluate("mlperf_tiny_ad", spec)
+    assert over.totals()["energy_by_level_j"]["mac"] == pytest.approx(10e-12 * base.macs)
+
+
+# ---- bad input ----------------------------------------------------------------------------------------------
+def test_all_spec_errors_are_reported_at_once_with_paths() -> None:
+    bad = _spec(**{"pe_array.rows": 0, "memory.0.read_bandwidth": 0})
+    bad["memory"][1]["operands"] = ["input", "psum"]
+    with pytest.raises(SpecError) as info:
+        load_accelerator_spec(bad)
+    msg = str(info.value)
+    assert "pe_array.rows" in msg and "memory[0].read_bandwidth" in msg and "memory[1].operands[1]" in msg
+    assert "3 problems" in msg
+
+
+def test_unit_errors_name_the_field_and_the_expected_unit() -> None:
+    with pytest.raises(SpecError, match=r"technology.clock: .*expected a frequency such as '200 MHz'"):
+        load_accelerator_spec(_spec(**{"technology.clock": "fast"}))
+
+
+def test_memory_too_small_for_any_tile() -> None:
+    # one 32-bit word of shared buffer cannot hold an int8 input, an int8 weight and an int32 partial sum at once
+    spec = _spec(
+        **{
+            "memory.1.capacity": "4 B",
+            "memory.1.width": "32 b",
+            "memory.1.read_energy": "1 pJ",
+            "memory.1.write_energy": "1 pJ",
+            "memory.1.area": "0.001 mm2",
+            "memory.1.leakage": "1 nW",
+        }
+    )
+    with pytest.raises(MappingError, match=r"cannot be mapped on 'small'.*glb"):
+        accelkit.evaluate("mlperf_tiny_kws", spec)
+
+
+def test_capacity_below_one_word_is_a_spec_error() -> None:
+    with pytest.raises(SpecError, match=r"memory\[1\].*smaller than one 64-bit word"):
+        load_accelerator_spec(_spec(**{"memory.1.capacity": "2 b"}))
+
+
+def test_yaml_file_errors_name_the_file(tmp_path: Path) -> None:
+    p = tmp_path / "acc.yaml"
+    p.write_text(yaml.safe_dump({"accelerator": _spec(**{"pe_array.cols": -1})}))
+    with pytest.raises(SpecError) as info:
+        accelkit.evaluate("kws", p)
+    assert str(p) in str(info.value) and "accelerator.pe_array.cols" in str(info.value)
+
+
+def test_unknown_preset_and_objective() -> None:
+    with pytest.raises(UnknownNameError, match="eyeriss_v1"):
+        accelkit.evaluate("kws", "eyeriss_v2x")
+    with pytest.raises(AccelkitError, match="objective"):
+        accelkit.evaluate("kws", SMALL, objective="speed")  # type: ignore[arg-type]
+
+
+def test_dram_must_be_outermost_and_hold_everything() -> None:
+    spec = _spec()
+    spec["memory"] = [spec["memory"][1], spec["memory"][0]]
+    with pytest.raises(SpecError) as info:
+        load_accelerator_spec(spec)
+    assert "DRAM must be the outermost level" in str(info.value)
+    assert not math.isnan(1.0)
