@@ -111,10 +111,6 @@ def price(arch: Accelerator) -> PricedAccelerator:
     mac_area = estimate_area(mac_q, tech, overrides)
     adder_q = ComponentQuery("adder", {"bits": pa.mac_output.bits, "number_format": fmt}, name="adder")
     adder = estimate_energy(adder_q, "add", tech, overrides)
-    noc_q = ComponentQuery("noc", {"width_bits": max(pa.mac_input.bits, pa.mac_weight.bits)}, name="noc")
-    noc = estimate_energy(noc_q, "hop", tech, overrides)
-    if arch.noc.hop_energy is not None:
-        noc = Estimate(arch.noc.hop_energy, "J", "user override", "spec field noc.hop_energy", "user")
     levels = []
     for lv, inst in zip(arch.levels, arch.instances, strict=True):
         q = _level_query(lv)
@@ -125,6 +121,16 @@ def price(arch: Accelerator) -> PricedAccelerator:
             area = _level_estimate(lv, "area", q, tech, overrides)
             leak = _level_estimate(lv, "leakage", q, tech, overrides)
         levels.append(LevelPrices(lv.name, read, write, area, leak, inst))
+    # one NoC hop = one PE pitch: the side of a square holding a MAC unit and the PE's own storage
+    pe_area = mac_area.value * pa.macs_per_pe + sum(
+        lp.area.value for lp, lv in zip(levels, arch.levels, strict=True) if lv.per_pe and lp.area is not None
+    )
+    noc_q = ComponentQuery(
+        "noc", {"width_bits": max(pa.mac_input.bits, pa.mac_weight.bits), "hop_m": pe_area**0.5}, name="noc"
+    )
+    noc = estimate_energy(noc_q, "hop", tech, overrides)
+    if arch.noc.hop_energy is not None:
+        noc = Estimate(arch.noc.hop_energy, "J", "user override", "spec field noc.hop_energy", "user")
     # MAC-array logic leaks in proportion to its area (technology.leakage_power_per_area_w_per_m2, cited there)
     logic_leak = (
         leakage_power_per_area_w_per_m2(tech.node_m, tech.voltage_v, flavor=tech.flavor)
