@@ -489,7 +489,7 @@ def _print_evaluation(console: Console, ev: Any, show_mappings: bool) -> None:
         for r in ev.layers:
             if r.mapping is not None:
                 console.print(f"\n[bold]{r.name}[/] ({r.mapping.info.get('candidates_evaluated', 0):,} candidates)")
-                console.print(r.mapping.loop_nest(names), highlight=False)
+                console.print(r.mapping.loop_nest(names), highlight=False, markup=False)
 
 
 @list_app.command("accelerators")
@@ -547,7 +547,7 @@ def list_dataflows(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
 @app.command("demo")
 @cli_errors
 def demo() -> None:
-    """The main job on built-in defaults: the MLPerf Tiny reference models, summarised and checked."""
+    """The main job on built-in defaults: the MLPerf Tiny models checked, and ResNet-8 evaluated on edge_npu_int8."""
     from accelkit.workload.zoo import get_entry, get_network
 
     console = _out()
@@ -572,11 +572,11 @@ def demo() -> None:
             "[green]exact[/]" if ok else "[red]MISMATCH[/]",
         )
     console.print(table)
-    net = get_network("mlperf_tiny_ic")
-    st = network_stats(net)
-    console.print(_layer_table(net, st, compute_only=False))
-    for line in _summary_lines(net, st):
-        console.print(line, highlight=False)
+    from accelkit.model import evaluate
+
+    ev = evaluate("mlperf_tiny_ic", "edge_npu_int8")
+    console.print()
+    _print_evaluation(console, ev, show_mappings=False)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ def make_arch(
     rows: int = 4,
     cols: int = 4,
     glb: str = "4 KiB",
+    glb_width: str = "64 b",
     reg: str | None = "8 b",
     reg_operands: tuple[str, ...] = ("weight",),
     dataflow: str = "best",
@@ -24,7 +25,7 @@ def make_arch(
 ) -> Accelerator:
     memory: list[dict[str, Any]] = [
         {"name": "dram", "kind": "dram", "read_bandwidth": 4, "write_bandwidth": 4},
-        {"name": "glb", "kind": "sram", "capacity": glb, "width": "64 b", "read_bandwidth": 8, "write_bandwidth": 8},
+        {"name": "glb", "kind": "sram", "capacity": glb, "width": glb_width, "read_bandwidth": 8, "write_bandwidth": 8},
     ]
     if reg:
         memory.append(

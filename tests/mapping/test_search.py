@@ -169,7 +169,7 @@ def test_latency_objective_never_slower_than_energy_objective() -> None:
 
 def test_no_fitting_tile_is_a_clear_error() -> None:
     layer = conv_layer(c=4, k=4, hw=6, kernel=3)
-    arch = make_arch(glb="8 b", reg=None)
+    arch = make_arch(glb="8 b", glb_width="8 b", reg=None)
     with pytest.raises(MappingError, match=r"cannot be mapped on 'test'.*glb"):
         search(layer, arch, costs_for(arch))
 

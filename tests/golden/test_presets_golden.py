@@ -1,0 +1,60 @@
+"""Golden tests: each preset reproduces the figures its citation gives."""
+
+from __future__ import annotations
+
+import pytest
+
+import accelkit
+from accelkit.workload.builder import NetworkBuilder
+from accelkit.workload.zoo import get_network
+
+
+def test_edge_npu_reaches_256_macs_per_cycle() -> None:
+    """The cited figure: 256 8x8 MACs per cycle. A 1x1 conv whose K and C fill the 16x16 array runs at peak."""
+    b = NetworkBuilder("peak", dtype="int8")
+    x = b.input("x", (1, 64, 16, 16))
+    b.conv(x, 64, 1, name="pw", bias=False)
+    ev = accelkit.evaluate(b.build(), "edge_npu_int8", objective="latency")
+    layer = ev.layers[0]
+    assert layer.compute_cycles == layer.macs / 256
+    pub = accelkit.load_accelerator("edge_npu_int8").published["macs_per_cycle"]
+    assert layer.macs / layer.compute_cycles == pub
+
+
+@pytest.fixture(scope="module")
+def eyeriss_alexnet() -> accelkit.Evaluation:
+    full = get_network("alexnet", batch=4)
+    upto = [lyr.name for lyr in full.layers].index("conv5") + 1  # CONV1-5 and the pools between them
+    net = full.with_layers(full.layers[:upto], outputs=full.layers[upto - 1].outputs)
+    return accelkit.evaluate(net, "eyeriss_v1")
+
+
+def _conv_rows(ev: accelkit.Evaluation) -> list:  # type: ignore[type-arg]
+    return [r for r in ev.layers if r.op == "conv"]
+
+
+def test_eyeriss_chip_power_within_15_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
+    """AlexNet CONV1-5, batch 4, 1 V, 200 MHz: chip power 278 mW (JSSC 2017). Chip power excludes DRAM."""
+    conv = _conv_rows(eyeriss_alexnet)
+    latency = sum(r.latency_s for r in conv)
+    chip_energy = sum(r.energy_j - r.energy_by_level_j["dram"] for r in conv)
+    power_w = chip_energy / latency + eyeriss_alexnet.priced.leakage_w
+    assert power_w == pytest.approx(eyeriss_alexnet.accelerator.published["chip_power_w"], rel=0.15)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="calibration pending: the model is 36% fast (47 vs 34.7 fps: no DRAM stalls, ideal PE use) and moves "
+    "2.1x the DRAM and 1.7x the GLB traffic (no sliding-window reuse between input tiles, no RLC compression)",
+)
+def test_eyeriss_alexnet_throughput_and_traffic(eyeriss_alexnet: accelkit.Evaluation) -> None:
+    pub = eyeriss_alexnet.accelerator.published
+    conv = _conv_rows(eyeriss_alexnet)
+    latency = sum(r.latency_s for r in conv)
+    assert 4 / latency == pytest.approx(pub["frames_per_second"], rel=0.15)
+    dram = sum(r.traffic_bytes["dram"] for r in conv)
+    glb = sum(r.traffic_bytes["glb"] for r in conv)
+    assert dram == pytest.approx(pub["dram_bytes_per_batch"], rel=0.20)
+    assert glb == pytest.approx(pub["glb_bytes_per_batch"], rel=0.20)
+    for r in conv:
+        assert r.latency_s * 1e3 == pytest.approx(pub["per_layer_latency_ms"][r.name], rel=0.25), r.name
