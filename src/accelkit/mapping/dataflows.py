@@ -31,6 +31,9 @@ class Dataflow:
     row_dims: tuple[LoopDim, ...]
     col_dims: tuple[LoopDim, ...]
     description: str = ""
+    #: Dimensions an axis must unroll (as far as the axis allows) when the layer has them (> 1).
+    required_rows: tuple[LoopDim, ...] = ()
+    required_cols: tuple[LoopDim, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,14 @@ for _df in (
     Dataflow("weight_stationary", (D.C, D.R, D.S), (D.K, D.G), "weights stay in the PEs; inputs multicast"),
     Dataflow("output_stationary", (D.P, D.N), (D.Q, D.K, D.G), "partial sums stay in the PEs"),
     Dataflow("input_stationary", (D.C, D.R, D.S), (D.P, D.Q, D.N), "inputs stay in the PEs; weights multicast"),
-    Dataflow("row_stationary", (D.R, D.C, D.K), (D.P, D.Q, D.N), "Eyeriss: filter rows on PE rows"),
+    Dataflow(
+        "row_stationary",
+        (D.R, D.C, D.K),
+        (D.P, D.Q, D.N),
+        "Eyeriss: filter rows on PE rows, output rows on PE columns",
+        required_rows=(D.R,),
+        required_cols=(D.P,),
+    ),
     Dataflow("best", tuple(LOOP_DIMS), tuple(LOOP_DIMS), "any unrolling; the mapper chooses"),
 ):
     DATAFLOWS.register(_df.name)(_df)
@@ -57,7 +67,9 @@ for _df in (
 _PER_AXIS = 4  # candidates kept per axis (largest products first)
 
 
-def _axis_options(layer: Layer, dims: tuple[LoopDim, ...], size: int) -> list[dict[LoopDim, int]]:
+def _axis_options(
+    layer: Layer, dims: tuple[LoopDim, ...], size: int, required: tuple[LoopDim, ...] = ()
+) -> list[dict[LoopDim, int]]:
     useful = [d for d in dims if layer.dims[d] > 1]
     per_dim: dict[LoopDim, list[int]] = {}
     for d in useful:
@@ -74,6 +86,10 @@ def _axis_options(layer: Layer, dims: tuple[LoopDim, ...], size: int) -> list[di
                 if fa * fb <= size:
                     options.append({a: fa, b: fb})
     options = [o for o in options if math.prod(o.values()) <= size]
+    for d in required:
+        if d in useful:  # the required dimension takes as much of the axis as it can
+            want = min(layer.dims[d], size)
+            options = [o for o in options if o.get(d, 1) == want] or [{d: want}]
     # keep the fullest unrollings, preferring the dataflow's first-listed dims; remove duplicates
     rank = {d: i for i, d in enumerate(dims)}
     options.sort(key=lambda o: (-math.prod(o.values()), sum(rank[d] for d in o), len(o)))
@@ -102,8 +118,8 @@ def spatial_candidates(layer: Layer, arch: Accelerator, dataflow: str) -> list[S
         rows_allowed = tuple(d for d in df.row_dims if d in rows_allowed) or rows_allowed
     if pa.col_dims and df.name != "best":
         cols_allowed = tuple(d for d in df.col_dims if d in cols_allowed) or cols_allowed
-    row_opts = _axis_options(layer, rows_allowed, pa.rows)
-    col_opts = _axis_options(layer, cols_allowed, pa.cols * pa.clusters)
+    row_opts = _axis_options(layer, rows_allowed, pa.rows, df.required_rows)
+    col_opts = _axis_options(layer, cols_allowed, pa.cols * pa.clusters, df.required_cols)
     out = []
     for r in row_opts:
         for c in col_opts:
