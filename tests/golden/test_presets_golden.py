@@ -33,24 +33,35 @@ def _conv_rows(ev: accelkit.Evaluation) -> list:  # type: ignore[type-arg]
     return [r for r in ev.layers if r.op == "conv"]
 
 
+def _chip_power_w(ev: accelkit.Evaluation) -> float:
+    """Chip power over CONV1-5: dynamic energy without DRAM (the chip's figure excludes it), plus leakage."""
+    conv = _conv_rows(ev)
+    latency = sum(r.latency_s for r in conv)
+    chip_energy = sum(r.energy_j - r.energy_by_level_j["dram"] for r in conv)
+    return chip_energy / latency + ev.priced.leakage_w
+
+
+def test_eyeriss_chip_power_within_20_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
+    """AlexNet CONV1-5, batch 4, 1 V, 200 MHz: chip power 278 mW (JSSC 2017); the model's present accuracy."""
+    assert _chip_power_w(eyeriss_alexnet) == pytest.approx(0.278, rel=0.20)
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="234 mW vs 278 mW (-15.8%): no clock-network power is modelled (the JSSC text names the clock network as "
+    reason="236 mW vs 278 mW (-15.2%): no clock-network power is modelled (the JSSC text names the clock network as "
     "most of the power that is neither data movement nor ALUs), and the chip's zero-ifmap gating is not applied",
 )
 def test_eyeriss_chip_power_within_15_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
-    """AlexNet CONV1-5, batch 4, 1 V, 200 MHz: chip power 278 mW (JSSC 2017). Chip power excludes DRAM."""
-    conv = _conv_rows(eyeriss_alexnet)
-    latency = sum(r.latency_s for r in conv)
-    chip_energy = sum(r.energy_j - r.energy_by_level_j["dram"] for r in conv)
-    power_w = chip_energy / latency + eyeriss_alexnet.priced.leakage_w
-    assert power_w == pytest.approx(eyeriss_alexnet.accelerator.published["chip_power_w"], rel=0.15)
+    """The issue's target: chip power within +-15% of 278 mW."""
+    assert _chip_power_w(eyeriss_alexnet) == pytest.approx(
+        eyeriss_alexnet.accelerator.published["chip_power_w"], rel=0.15
+    )
 
 
 @pytest.mark.xfail(
     strict=True,
     reason="calibration pending: 44.3 vs 34.7 fps (compute 90 ms vs 103.5 ms processing, and the chip does not "
-    "overlap DRAM transfers); 28.1 vs 15.4 MB DRAM and 298 vs 208.5 MB GLB traffic (no sliding-window reuse between "
+    "overlap DRAM transfers); 26.2 vs 15.4 MB DRAM and 320 vs 208.5 MB GLB traffic (no sliding-window reuse between "
     "input tiles, no run-length compression of fmaps)",
 )
 def test_eyeriss_alexnet_throughput_and_traffic(eyeriss_alexnet: accelkit.Evaluation) -> None:

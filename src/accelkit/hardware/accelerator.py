@@ -13,6 +13,13 @@ from accelkit.workload.ir import DataType, Operand
 ALL_OPERANDS = frozenset(Operand)
 
 
+def default_width_bits(spec: AcceleratorSpec, operands: list[str]) -> int:
+    """A level's word width when the spec gives none: the widest operand it holds (psums at the accumulator)."""
+    mac = spec.pe_array.mac
+    bits = {"input": mac.input, "weight": mac.weight, "output": mac.output}
+    return max(DataType.parse(bits[o]).bits for o in operands)
+
+
 @dataclass(frozen=True)
 class MemoryLevel:
     """One level of the memory hierarchy (index 0 = outermost)."""
@@ -94,13 +101,9 @@ class Accelerator:
 
     @classmethod
     def from_spec(cls, spec: AcceleratorSpec) -> Accelerator:
-        widest = max(
-            DataType.parse(spec.pe_array.mac.input).bits,
-            DataType.parse(spec.pe_array.mac.weight).bits,
-            DataType.parse(spec.pe_array.mac.output).bits,
-        )
         levels = []
         for m in spec.memory:
+            widest = default_width_bits(spec, m.operands)
             levels.append(
                 MemoryLevel(
                     name=m.name,

@@ -12,8 +12,9 @@ level (ordered factorizations of each remaining loop bound) x a loop order per l
   indexing the operand. So the best order of each level is found independently (6 per level, not 6^levels);
   this is exact, and a brute-force test checks it. For latency and EDP objectives the energy-best orders are
   used and the search over tilings uses the true objective.
-* When the tiling space of a layer exceeds ``max_candidates``, a deterministic random sample of that size is
-  evaluated instead (the mapping's ``info`` says ``exhaustive: False``).
+* A layer whose whole tiling space (all spatial candidates) is at most ``exhaustive_limit`` is searched
+  exhaustively. A larger space is sampled: ``max_candidates`` tilings, deterministic (seeded), shared among the
+  spatial candidates in proportion to their spaces (the mapping's ``info`` says ``exhaustive: False``).
 
 Costs come in as per-bit read/write energies per level, energy per MAC, per NoC bit and per spatial add.
 """
@@ -319,7 +320,8 @@ def search(
     *,
     objective: Objective = "energy",
     dataflow: str | None = None,
-    max_candidates: int = 400_000,
+    max_candidates: int = 300_000,
+    exhaustive_limit: int = 2_000_000,
     chunk: int = 1 << 15,
     seed: int = 0,
 ) -> Mapping:
@@ -331,21 +333,26 @@ def search(
     evaluated = generated = 0
     exhaustive = True
     rng = np.random.default_rng(seed)
-    for cand in spatial_candidates(layer, arch, dataflow or arch.dataflow):
+    cands = spatial_candidates(layer, arch, dataflow or arch.dataflow)
+    prepared = []
+    for cand in cands:
         s = np.array([cand.factor(d) for d in LOOP_DIMS], dtype=np.int64)
-        sf = s.astype(np.float64)
         remaining = -(-prob.dims // s)  # ceil: padded loop bounds
         tables = [prob.prune_table(ordered_factorizations(int(r), L), i, s) for i, r in enumerate(remaining)]
         sizes = [t.shape[0] for t in tables]
-        if 0 in sizes:
-            continue
-        total = math.prod(sizes)
-        if total > max_candidates:
-            exhaustive = False
-            flat = rng.choice(total, size=max_candidates, replace=False) if total < 2**62 else None
+        if 0 not in sizes:
+            prepared.append((cand, s, tables, sizes, math.prod(sizes)))
+    space = sum(p[4] for p in prepared)
+    # exhaustive when the whole space is small enough; else a sample shared in proportion to each candidate's space
+    sample = space > max(exhaustive_limit, max_candidates)
+    exhaustive = not sample
+    for cand, s, tables, sizes, total in prepared:
+        sf = s.astype(np.float64)
+        if sample and total > (budget := max(int(max_candidates * total / space), 1)):
+            flat = rng.choice(total, size=budget, replace=False) if total < 2**62 else None
             if flat is None:  # astronomically large: sample each dimension independently
-                idx_all = np.stack([rng.integers(0, k, size=max_candidates) for k in sizes])
-                chunks = [idx_all[:, i : i + chunk] for i in range(0, max_candidates, chunk)]
+                idx_all = np.stack([rng.integers(0, k, size=budget) for k in sizes])
+                chunks = [idx_all[:, i : i + chunk] for i in range(0, budget, chunk)]
             else:
                 chunks = [np.array(np.unravel_index(flat[i : i + chunk], sizes)) for i in range(0, len(flat), chunk)]
         else:

@@ -191,6 +191,28 @@ class AcceleratorSpec(SpecModel):
     @model_validator(mode="after")
     def _hierarchy(self) -> AcceleratorSpec:
         problems = _memory_problems([m.model_dump() for m in self.memory])
+        from accelkit.workload.ir import DataType
+
+        mac = self.pe_array.mac
+        bits = {"input": mac.input, "weight": mac.weight, "output": mac.output}
+        for i, m in enumerate(self.memory):
+            width = m.width if m.width is not None else max(DataType.parse(bits[o]).bits for o in m.operands)
+            if m.capacity is not None and m.capacity < width:
+                problems.append(
+                    (f"memory[{i}].capacity", f"{m.capacity:g} b is smaller than one {width:g}-bit word of {m.name!r}")
+                )
+        acc, widest_in = (
+            DataType.parse(mac.output).bits,
+            max(DataType.parse(mac.input).bits, DataType.parse(mac.weight).bits),
+        )
+        if acc < widest_in:
+            problems.append(
+                (
+                    "pe_array.mac.output",
+                    f"the accumulator ({mac.output}) is narrower than the operands it sums "
+                    f"({mac.input} x {mac.weight})",
+                )
+            )
         if problems:
             raise ValueError("; ".join(f"{p}: {m}" if p else m for p, m in problems))
         return self
