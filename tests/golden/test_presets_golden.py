@@ -75,3 +75,19 @@ def test_eyeriss_alexnet_throughput_and_traffic(eyeriss_alexnet: accelkit.Evalua
     assert glb == pytest.approx(pub["glb_bytes_per_batch"], rel=0.20)
     for r in conv:
         assert r.latency_s * 1e3 == pytest.approx(pub["per_layer_latency_ms"][r.name], rel=0.25), r.name
+
+
+def test_tpu_like_reaches_its_peak_and_on_chip_memory() -> None:
+    """ISCA 2017: 65,536 8-bit MACs, 92 TOPS peak, 28 MiB of on-chip memory (24 MiB buffer + 4 MiB accumulators)."""
+    arch = accelkit.load_accelerator("tpu_like")
+    pub = arch.published
+    mib = sum(arch.level(n).capacity_bits for n in ("glb", "accumulators")) / 8 / 2**20
+    assert mib == pub["on_chip_memory_mib"]
+    b = NetworkBuilder("matmul", dtype="int8")
+    x = b.input("x", (1, 1024, 256))
+    b.linear(x, 256, name="mm", bias=False)
+    ev = accelkit.evaluate(b.build(), "tpu_like", objective="latency")
+    layer = ev.layers[0]
+    tops = 2 * layer.macs / (layer.compute_cycles / arch.clock_hz) / 1e12
+    assert tops == pytest.approx(pub["peak_tops"], rel=0.01)
+    assert layer.macs / layer.compute_cycles == pub["macs"]
