@@ -181,3 +181,28 @@ def test_more_pes_never_increase_compute_cycles() -> None:
         arch = make_arch(rows=n, cols=n, glb="64 KiB")
         cycles.append(search(layer, arch, costs_for(arch), objective="latency").temporal_iterations)
     assert cycles == sorted(cycles, reverse=True)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    c=st.sampled_from([2, 4, 8]),
+    k=st.sampled_from([2, 4, 8]),
+    hw=st.integers(3, 8),
+    small=st.sampled_from([64, 128, 256]),
+    grow=st.sampled_from([2, 4, 16]),
+)
+def test_a_bigger_buffer_never_increases_dram_traffic(c: int, k: int, hw: int, small: int, grow: int) -> None:
+    """With energy on DRAM accesses only, the best mapping's DRAM traffic never rises when the buffer grows
+    (every tiling that fit still fits; the search is exhaustive on these layers)."""
+    from accelkit.mapping import UnitCosts
+
+    layer = conv_layer(c=c, k=k, hw=hw, kernel=3 if hw >= 3 else 1)
+    traffic = []
+    for cap in (small, small * grow):
+        arch = make_arch(rows=2, cols=2, glb=f"{cap} B")
+        costs = UnitCosts((1e-12, 0.0, 0.0), (1e-12, 0.0, 0.0), mac_j=0.0)
+        m = search(layer, arch, costs)
+        assert m.info["exhaustive"]
+        d = analyze(layer, arch, m).levels["dram"]
+        traffic.append(d.total_read_bits + d.total_write_bits)
+    assert traffic[1] <= traffic[0]
