@@ -26,7 +26,22 @@ def eyeriss_alexnet() -> accelkit.Evaluation:
     full = get_network("alexnet", batch=4)
     upto = [lyr.name for lyr in full.layers].index("conv5") + 1  # CONV1-5 and the pools between them
     net = full.with_layers(full.layers[:upto], outputs=full.layers[upto - 1].outputs)
-    return accelkit.evaluate(net, "eyeriss_v1")
+    return accelkit.evaluate(net, "eyeriss_v1", objective="edp")
+
+
+def test_eyeriss_active_pes_per_layer(eyeriss_alexnet: accelkit.Evaluation) -> None:
+    """JSSC Table V: active PEs per CONV layer (154, 135, 156, 156, 156); the row-stationary mapper finds the
+    same array use within 5% (conv2: 140 = 5 filter rows x 2 x 14 output rows, vs the chip's 135)."""
+    pub = eyeriss_alexnet.accelerator.published["per_layer_active_pes"]
+    for r in _conv_rows(eyeriss_alexnet):
+        assert r.mapping is not None
+        assert r.mapping.active_pes == pytest.approx(pub[r.name], rel=0.05), r.name
+
+
+def test_eyeriss_glb_traffic_within_20_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
+    """208.5 MB of global-buffer traffic per batch of 4 over CONV1-5 (JSSC 2017)."""
+    glb = sum(r.traffic_bytes["glb"] for r in _conv_rows(eyeriss_alexnet))
+    assert glb == pytest.approx(eyeriss_alexnet.accelerator.published["glb_bytes_per_batch"], rel=0.20)
 
 
 def _conv_rows(ev: accelkit.Evaluation) -> list:  # type: ignore[type-arg]
@@ -48,7 +63,7 @@ def test_eyeriss_chip_power_within_20_percent(eyeriss_alexnet: accelkit.Evaluati
 
 @pytest.mark.xfail(
     strict=True,
-    reason="236 mW vs 278 mW (-15.2%): no clock-network power is modelled (the JSSC text names the clock network as "
+    reason="229 mW vs 278 mW (-17.6%): no clock-network power is modelled (the JSSC text names the clock network as "
     "most of the power that is neither data movement nor ALUs), and the chip's zero-ifmap gating is not applied",
 )
 def test_eyeriss_chip_power_within_15_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
@@ -60,21 +75,25 @@ def test_eyeriss_chip_power_within_15_percent(eyeriss_alexnet: accelkit.Evaluati
 
 @pytest.mark.xfail(
     strict=True,
-    reason="calibration pending: 44.3 vs 34.7 fps (compute 90 ms vs 103.5 ms processing, and the chip does not "
-    "overlap DRAM transfers); 26.2 vs 15.4 MB DRAM and 320 vs 208.5 MB GLB traffic (no sliding-window reuse between "
-    "input tiles, no run-length compression of fmaps)",
+    reason="calibration pending: 44.3 vs 34.7 fps (compute alone is 90 ms vs the chip's 103.5 ms of processing, "
+    "which includes pipeline and configuration overheads; the chip also does not overlap DRAM transfers)",
 )
-def test_eyeriss_alexnet_throughput_and_traffic(eyeriss_alexnet: accelkit.Evaluation) -> None:
+def test_eyeriss_alexnet_throughput(eyeriss_alexnet: accelkit.Evaluation) -> None:
     pub = eyeriss_alexnet.accelerator.published
     conv = _conv_rows(eyeriss_alexnet)
-    latency = sum(r.latency_s for r in conv)
-    assert 4 / latency == pytest.approx(pub["frames_per_second"], rel=0.15)
-    dram = sum(r.traffic_bytes["dram"] for r in conv)
-    glb = sum(r.traffic_bytes["glb"] for r in conv)
-    assert dram == pytest.approx(pub["dram_bytes_per_batch"], rel=0.20)
-    assert glb == pytest.approx(pub["glb_bytes_per_batch"], rel=0.20)
+    assert 4 / sum(r.latency_s for r in conv) == pytest.approx(pub["frames_per_second"], rel=0.15)
     for r in conv:
         assert r.latency_s * 1e3 == pytest.approx(pub["per_layer_latency_ms"][r.name], rel=0.25), r.name
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="calibration pending: 28.2 vs 15.4 MB DRAM traffic (the chip run-length-codes feature maps, 30-75% less "
+    "fmap traffic; the model does not compress)",
+)
+def test_eyeriss_alexnet_dram_traffic(eyeriss_alexnet: accelkit.Evaluation) -> None:
+    dram = sum(r.traffic_bytes["dram"] for r in _conv_rows(eyeriss_alexnet))
+    assert dram == pytest.approx(eyeriss_alexnet.accelerator.published["dram_bytes_per_batch"], rel=0.20)
 
 
 def test_tpu_like_reaches_its_peak_and_on_chip_memory() -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from accelkit.mapping import Mapping, MappingError, analyze, search
 from accelkit.mapping.dataflows import spatial_candidates
-from accelkit.mapping.mapping import CLASS_ORDERS, class_order_to_dims
+from accelkit.mapping.mapping import CLASS_ORDERS, LEVEL_ORDERS, class_order_to_dims
 from accelkit.mapping.reuse import capacity_ok
 from accelkit.mapping.search import _Problem, counts_energy, ordered_factorizations
 from accelkit.workload.ir import LOOP_DIMS, Layer
@@ -42,7 +42,7 @@ def _random_mapping(layer: Layer, arch, rng: np.random.Generator) -> Mapping:  #
     return Mapping(cand.rows, cand.cols, tuple(temporal), orders, arch.spatial_level)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     c=st.sampled_from([1, 2, 4, 6]),
     k=st.sampled_from([1, 3, 4, 8]),
@@ -82,17 +82,19 @@ def test_vectorized_energy_equals_reference(
         m.spatial_rows,
         m.spatial_cols,
         m.temporal,
-        tuple(class_order_to_dims(CLASS_ORDERS[int(i)]) for i in orders[:, 0]),
+        tuple(class_order_to_dims(*LEVEL_ORDERS[int(i)]) for i in orders[:, 0]),
         arch.spatial_level,
     )
     ref = counts_energy(analyze(layer, arch, chosen), arch, costs)
     assert val[0] == pytest.approx(ref, rel=1e-9)
-    for combo in itertools.product(range(6), repeat=len(arch.levels)):
+    combos = list(itertools.product(range(len(LEVEL_ORDERS)), repeat=len(arch.levels)))
+    for pick in rng.choice(len(combos), size=min(300, len(combos)), replace=False):
+        combo = combos[int(pick)]
         other = Mapping(
             m.spatial_rows,
             m.spatial_cols,
             m.temporal,
-            tuple(class_order_to_dims(CLASS_ORDERS[i]) for i in combo),
+            tuple(class_order_to_dims(*LEVEL_ORDERS[i]) for i in combo),
             arch.spatial_level,
         )
         assert counts_energy(analyze(layer, arch, other), arch, costs) >= ref * (1 - 1e-9)

@@ -8,7 +8,8 @@ Conventions (Timeloop-style):
 * the spatial unrolling sits directly above the first per-PE level (``Accelerator.spatial_level``);
 * ``orders[m]`` lists level ``m``'s loops outermost first. For reuse only three classes of dimensions matter:
   ``NPQ`` (irrelevant to weights), ``K`` (irrelevant to inputs) and ``CRS`` (irrelevant to outputs); ``G`` is
-  relevant to all operands, so it always goes outermost. Any order within a class is equivalent.
+  relevant to all operands, so it always goes outermost. Within a class only one thing matters: whether P or Q
+  runs innermost in ``NPQ`` (sliding-window reuse of inputs along that axis).
 """
 
 from __future__ import annotations
@@ -34,9 +35,18 @@ IRRELEVANT_CLASS: dict[Operand, str] = {Operand.WEIGHT: "NPQ", Operand.INPUT: "K
 CLASS_ORDERS: tuple[tuple[str, ...], ...] = tuple(itertools.permutations(CLASS_NAMES))
 
 
-def class_order_to_dims(order: tuple[str, ...]) -> tuple[LoopDim, ...]:
-    """Expand a class order to a full loop order (G outermost)."""
-    return (LoopDim.G, *(d for c in order for d in CLASS_DIMS[c]))
+def class_order_to_dims(order: tuple[str, ...], npq_inner: LoopDim = LoopDim.Q) -> tuple[LoopDim, ...]:
+    """Expand a class order to a full loop order (G outermost; ``npq_inner`` innermost within the NPQ class)."""
+    npq = (LoopDim.N, LoopDim.Q, LoopDim.P) if npq_inner is LoopDim.P else (LoopDim.N, LoopDim.P, LoopDim.Q)
+    dims = {"NPQ": npq, "K": CLASS_DIMS["K"], "CRS": CLASS_DIMS["CRS"]}
+    return (LoopDim.G, *(d for c in order for d in dims[c]))
+
+
+#: The orders the mapper chooses among at each level: a class order and which of P / Q runs innermost within
+#: the NPQ class (it decides on which axis consecutive input tiles overlap: sliding-window reuse).
+LEVEL_ORDERS: tuple[tuple[tuple[str, ...], LoopDim], ...] = tuple(
+    (order, inner) for order in CLASS_ORDERS for inner in (LoopDim.P, LoopDim.Q)
+)
 
 
 def stationary_operand(order: tuple[str, ...]) -> Operand:

@@ -17,8 +17,9 @@ Model (Timeloop-style, stated once):
   group when that level is shared) and update the innermost output level once per MAC (once per reduction group
   when shared); the first update of each output element needs no read.
 * Partial sums travel at the accumulator precision; only final outputs written to DRAM use the output precision.
-* Sliding-window (halo) reuse between consecutive input tiles is not exploited (conservative, like Timeloop's
-  default model): each input tile is ((P_t-1)*stride + (R_t-1)*dilation + 1) rows tall.
+* Sliding-window (halo) reuse: an input tile is ((P_t-1)*stride + (R_t-1)*dilation + 1) rows tall; when the
+  innermost loop indexing the input is a P (or Q) loop, each step after the first loads only the P_t*stride new
+  rows (columns) and the buffer keeps the overlap.
 """
 
 from __future__ import annotations
@@ -90,6 +91,22 @@ def tile_elements(layer: Layer, ext: dict[LoopDim, int], operand: Operand) -> fl
     return e[LoopDim.N] * e[LoopDim.G] * e[LoopDim.K] * rows * cols
 
 
+def halo_fraction(layer: Layer, ext: dict[LoopDim, int], dim: LoopDim) -> float:
+    """Share of an input tile that is new when a P (or Q) loop steps to the next tile (sliding-window reuse).
+
+    A tile spans ``(P_t-1)*stride + (R_t-1)*dilation + 1`` input rows and the next one starts ``P_t*stride`` rows
+    further, so only that many rows are new while the buffer keeps the overlap. 1.0 when tiles do not overlap
+    (and for transposed convolutions, whose outputs, not inputs, slide).
+    """
+    if layer.transposed:
+        return 1.0
+    axis = 0 if dim is LoopDim.P else 1
+    p, r = (ext[LoopDim.P], ext[LoopDim.R]) if axis == 0 else (ext[LoopDim.Q], ext[LoopDim.S])
+    stride, dil = layer.stride[axis], layer.dilation[axis]
+    span = (p - 1) * stride + (r - 1) * dil + 1
+    return min(p * stride / span, 1.0)
+
+
 def relevant_dims(layer: Layer, operand: Operand) -> frozenset[LoopDim]:
     """Dimensions that index ``operand`` (for a transposed conv, R/S index the output, not the input)."""
     dims = OPERAND_DIMS[operand]
@@ -126,11 +143,15 @@ def analyze(layer: Layer, arch: Accelerator, mapping: Mapping) -> AccessCounts:
             out[d] = f * (spatial[d] if level < sl else 1)
         return out
 
-    def loads(operand: Operand, h: int) -> int:
+    def loads(operand: Operand, h: int) -> float:
         rel = relevant_dims(layer, operand)
         seq = [(d, mapping.temporal[m][d]) for m in range(h) for d in mapping.orders[m] if mapping.temporal[m][d] > 1]
         last = max((i for i, (d, _) in enumerate(seq) if d in rel), default=-1)
-        return math.prod(f for _, f in seq[: last + 1])
+        count: float = math.prod(f for _, f in seq[: last + 1])
+        if operand is Operand.INPUT and last >= 0 and seq[last][0] in (LoopDim.P, LoopDim.Q):
+            d, f = seq[last]
+            count = count / f * (1 + (f - 1) * halo_fraction(layer, ext(h), d))
+        return count
 
     def distinct(operand: Operand, h: int) -> int:
         rel = relevant_dims(layer, operand)

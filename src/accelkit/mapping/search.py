@@ -31,7 +31,7 @@ import numpy as np
 from accelkit.errors import AccelkitError
 from accelkit.hardware.accelerator import Accelerator
 from accelkit.mapping.dataflows import SpatialCandidate, spatial_candidates
-from accelkit.mapping.mapping import CLASS_DIMS, CLASS_NAMES, CLASS_ORDERS, IRRELEVANT_CLASS, Mapping
+from accelkit.mapping.mapping import CLASS_DIMS, CLASS_NAMES, IRRELEVANT_CLASS, LEVEL_ORDERS, Mapping
 from accelkit.mapping.reuse import OPERANDS, AccessCounts, operand_bits, relevant_dims
 from accelkit.workload.ir import LOOP_DIMS, Layer, LoopDim, Operand
 
@@ -39,8 +39,11 @@ Objective = Literal["energy", "latency", "edp"]
 
 _DIM_INDEX = {d: i for i, d in enumerate(LOOP_DIMS)}
 _CLASS_IDX = {c: [_DIM_INDEX[d] for d in CLASS_DIMS[c]] for c in CLASS_NAMES}
-#: position (0 = outermost) of each class in each of the six orders: shape (6, 3)
-_ORDER_POS = np.array([[order.index(c) for c in CLASS_NAMES] for order in CLASS_ORDERS])
+#: position (0 = outermost) of each class in each level order: shape (12, 3)
+_ORDER_POS = np.array([[order.index(c) for c in CLASS_NAMES] for order, _ in LEVEL_ORDERS])
+#: which of P (0) / Q (1) is innermost in NPQ, per level order: shape (12,)
+_ORDER_PQ = np.array([0 if inner is LoopDim.P else 1 for _, inner in LEVEL_ORDERS])
+_NO = len(LEVEL_ORDERS)
 
 
 class MappingError(AccelkitError):
@@ -166,15 +169,20 @@ class _Problem:
         s: np.ndarray,
         objective: Objective,
         tiles: dict[Operand, np.ndarray] | None = None,
+        ext: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Objective (n,) and the chosen order index per level (L, n) for temporal factors ``T`` (L, 8, n)."""
+        """Objective (n,) and the chosen order index per level (L, n) for temporal factors ``T`` (L, 8, n).
+
+        Order indices refer to ``mapping.LEVEL_ORDERS``.
+        """
         T = T.astype(np.float64, copy=False)
         L, _, n = T.shape
         sl = self.sl
         c = self.costs
         arch = self.arch
-        if tiles is None:
+        if ext is None:
             ext = self.extents(T, s.astype(np.float64))
+        if tiles is None:
             tiles = {o: self.tile(ext, o) for o in OPERANDS}
         F = np.prod(T, axis=1)  # (L, n)
         PF = np.ones((L + 1, n))  # prefix products of whole levels
@@ -189,8 +197,10 @@ class _Problem:
 
         base = np.zeros(n)  # energy with every tile load counted "full" (no order-dependent reuse)
         words = np.zeros((L, n))  # words per instance moved at each level, same convention
-        # order-dependent savings: (saved energy (n,), level m* (n,), applies per order (6, n), [(level, words)])
+        # order-dependent savings: (alpha (n,), loads saved per order (NO, n), level m* (n,), [(level, words/load)])
         terms: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, np.ndarray]]]] = []
+        i_npq, i_crs = CLASS_NAMES.index("NPQ"), CLASS_NAMES.index("CRS")
+        lay = self.layer
 
         for o in OPERANDS:
             chain = self.chains[o]
@@ -217,10 +227,25 @@ class _Problem:
                 irr_prod = Pc[ms, irr, cols]
                 div = np.where(has, full / irr_prod, 1.0)
                 nt = Pc[ms, :, cols] > 1  # (n, 3)
-                others_inner = np.zeros((6, n), dtype=bool)
+                others_inner = np.zeros((_NO, n), dtype=bool)
                 for k in rel_classes:
                     others_inner |= nt[None, :, k] & (_ORDER_POS[:, k] > _ORDER_POS[:, irr])[:, None]
-                applies = (has & (irr_prod > 1))[None, :] & ~others_inner  # (6, n)
+                applies = (has & (irr_prod > 1))[None, :] & ~others_inner  # (NO, n)
+                loads = np.where(applies, div[None, :], full[None, :])  # (NO, n)
+                if o is Operand.INPUT and not lay.transposed:
+                    # sliding-window reuse when the innermost loop indexing the input is P (or Q) at level m*
+                    npq_inner = nt[None, :, i_npq] & ~(
+                        nt[None, :, i_crs] & (_ORDER_POS[:, i_crs] > _ORDER_POS[:, i_npq])[:, None]
+                    )
+                    halo = np.ones((2, n))
+                    for axis, (dp, dr) in enumerate(((LoopDim.P, LoopDim.R), (LoopDim.Q, LoopDim.S))):
+                        f = T[ms, _DIM_INDEX[dp], cols]
+                        e_p, e_r = ext[h, _DIM_INDEX[dp], :], ext[h, _DIM_INDEX[dr], :]
+                        stride, dil = lay.stride[axis], lay.dilation[axis]
+                        frac = np.minimum(e_p * stride / ((e_p - 1) * stride + (e_r - 1) * dil + 1), 1.0)
+                        halo[axis] = np.where(f > 1, 1.0 / f + (1.0 - 1.0 / f) * frac, 1.0)
+                    factor = halo[_ORDER_PQ]  # (NO, n): the P or Q halo of each order
+                    loads = loads * np.where(has[None, :] & npq_inner, factor, 1.0)
                 if o is not Operand.OUTPUT:
                     up = s_rel if (crossing and multicast) else inst
                     alpha = tile * (inst * b * c.write_j_per_bit[h] + up * b * c.read_j_per_bit[p])
@@ -250,8 +275,7 @@ class _Problem:
                     wp = tile * (inst_up * b * 2 / self._width(p) / self._inst(p, active))
                 words[h] += wh * full
                 words[p] += wp * full
-                saved = full - div
-                terms.append((alpha * saved, ms, applies, [(h, wh * saved), (p, wp * saved)]))
+                terms.append((alpha, full[None, :] - loads, ms, [(h, wh), (p, wp)]))
 
             # the MACs consume from / update the innermost level holding o
             h = chain[-1]
@@ -277,17 +301,17 @@ class _Problem:
         base += macs * c.mac_j
         compute = np.prod(F, axis=0)
         base += compute * c.leak_j_per_cycle
-        gain = np.zeros((L, 6, n))
-        for saved_e, ms, applies, _ in terms:
-            contrib = saved_e[None, :] * applies  # (6, n)
+        gain = np.zeros((L, _NO, n))
+        for alpha, saved, ms, _ in terms:
+            contrib = alpha[None, :] * saved  # (NO, n)
             for m in range(L):
                 gain[m] += np.where((ms == m)[None, :], contrib, 0.0)
         best_order = np.argmax(gain, axis=1)  # (L, n): ties -> the first order
         energy = base - np.take_along_axis(gain, best_order[:, None, :], axis=1)[:, 0, :].sum(axis=0)
         if objective == "energy":
             return energy, best_order
-        for _, ms, applies, moves in terms:
-            chosen = applies[best_order[ms, cols], cols]
+        for _, saved, ms, moves in terms:
+            chosen = saved[best_order[ms, cols], cols]
             for lvl, w in moves:
                 words[lvl] -= w * chosen
         bw = np.array([self._bandwidth(i) for i in range(L)])
@@ -371,10 +395,10 @@ def search(
             if not ok.any():
                 continue
             if not ok.all():
-                T = T[:, :, ok]
+                T, ext = T[:, :, ok], ext[:, :, ok]
                 tiles = {o: t[:, ok] for o, t in tiles.items()}
             evaluated += T.shape[2]
-            val, orders = prob.evaluate(T, sf, objective, tiles)
+            val, orders = prob.evaluate(T, sf, objective, tiles, ext)
             i = int(np.argmin(val))
             if val[i] < best_val:
                 best_val = float(val[i])
@@ -392,7 +416,7 @@ def search(
         spatial_rows=cand.rows,
         spatial_cols=cand.cols,
         temporal=tuple({d: int(T[m, i]) for i, d in enumerate(LOOP_DIMS)} for m in range(L)),
-        orders=tuple(_order_dims(CLASS_ORDERS[int(k)]) for k in order_idx),
+        orders=tuple(_order_dims(int(k)) for k in order_idx),
         spatial_level=prob.sl,
         info={
             "objective": objective,
@@ -405,10 +429,11 @@ def search(
     )
 
 
-def _order_dims(order: tuple[str, ...]) -> tuple[LoopDim, ...]:
+def _order_dims(index: int) -> tuple[LoopDim, ...]:
     from accelkit.mapping.mapping import class_order_to_dims
 
-    return class_order_to_dims(order)
+    order, inner = LEVEL_ORDERS[index]
+    return class_order_to_dims(order, inner)
 
 
 def counts_energy(counts: AccessCounts, arch: Accelerator, costs: UnitCosts) -> float:
