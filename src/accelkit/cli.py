@@ -388,6 +388,10 @@ def evaluate_cmd(
     dataflow: Annotated[
         str | None, typer.Option("--dataflow", help="Override the preset's dataflow (accelkit list dataflows).")
     ] = None,
+    residency: Annotated[
+        str,
+        typer.Option("--residency", help="auto (on chip when the model fits), dram (layer by layer) or on_chip."),
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the stable output contract).")] = False,
     show_mappings: Annotated[bool, typer.Option("--mappings", help="Print each layer's loop nest.")] = False,
 ) -> None:
@@ -475,6 +479,8 @@ def _print_evaluation(console: Console, ev: Any, show_mappings: bool) -> None:
         f"({'fit' if mem['weights_fit_on_chip'] else 'do not fit'}), peak activations "
         f"{human_bytes(mem['activation_peak_bytes'])} ({'fit' if mem['activations_fit_on_chip'] else 'do not fit'})",
     ]
+    if ev.provenance.get("residency") == "on_chip":
+        lines.append("the whole model stays on chip (residency on_chip): no DRAM traffic per inference")
     cast = ev.provenance.get("precision_cast_layers") or []
     if cast:
         pa = arch.pe_array

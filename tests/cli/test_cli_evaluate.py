@@ -14,7 +14,9 @@ runner = CliRunner()
 
 
 def test_evaluate_json_follows_the_output_contract() -> None:
-    result = runner.invoke(app, ["evaluate", "-n", "mlperf_tiny_kws", "-a", "edge_npu_int8", "--json"])
+    result = runner.invoke(
+        app, ["evaluate", "-n", "mlperf_tiny_kws", "-a", "edge_npu_int8", "--residency", "dram", "--json"]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["network"] == {"name": "mlperf_tiny_kws", "macs": 2_656_768, "params": 22_604}

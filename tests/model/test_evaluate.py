@@ -93,8 +93,9 @@ def test_memory_fit(kws_eval: accelkit.Evaluation) -> None:
 
 
 def test_batch_scales_work_not_weight_traffic() -> None:
-    one = accelkit.evaluate("mlperf_tiny_kws", SMALL)
-    four = accelkit.evaluate("mlperf_tiny_kws", SMALL, batch=4)
+    # through DRAM in both cases (at batch 4 KWS's activations no longer fit on chip, which costs energy)
+    one = accelkit.evaluate("mlperf_tiny_kws", SMALL, residency="dram")
+    four = accelkit.evaluate("mlperf_tiny_kws", SMALL, batch=4, residency="dram")
     assert four.macs == 4 * one.macs and four.batch == 4
     assert four.energy_per_inference_j <= one.energy_per_inference_j * 1.0001  # weights amortised over the batch
 
@@ -193,3 +194,26 @@ def test_dram_must_be_outermost_and_hold_everything() -> None:
         load_accelerator_spec(spec)
     assert "DRAM must be the outermost level" in str(info.value)
     assert not math.isnan(1.0)
+
+
+# ---- residency ------------------------------------------------------------------------------------------------
+def test_a_model_that_fits_stays_on_chip() -> None:
+    on = accelkit.evaluate("mlperf_tiny_kws", "edge_npu_int8")  # 24 KB of weights + 16 KB of activations
+    off = accelkit.evaluate("mlperf_tiny_kws", "edge_npu_int8", residency="dram")
+    assert on.provenance["residency"] == "on_chip" and off.provenance["residency"] == "dram"
+    assert on.totals()["traffic_bytes"]["dram"] == 0 and on.totals()["energy_by_level_j"]["dram"] == 0
+    assert off.totals()["traffic_bytes"]["dram"] > 0
+    assert on.energy_j < off.energy_j
+    assert sum(on.totals()["energy_by_level_j"].values()) == pytest.approx(on.energy_j, rel=1e-12)
+
+
+def test_a_model_that_does_not_fit_goes_through_dram() -> None:
+    ev = accelkit.evaluate("mlperf_tiny_ad", "edge_npu_int8")  # 271 KB of int8 weights > 256 KiB
+    assert ev.provenance["residency"] == "dram"
+    with pytest.raises(AccelkitError, match=r"residency 'on_chip' is impossible.*holds 262,144 B"):
+        accelkit.evaluate("mlperf_tiny_ad", "edge_npu_int8", residency="on_chip")
+
+
+def test_unknown_residency() -> None:
+    with pytest.raises(AccelkitError, match="expected auto, dram or on_chip"):
+        accelkit.evaluate("kws", SMALL, residency="sram")

@@ -5,8 +5,12 @@ Modelling conventions (stated once; the closing notes of the cost-model issue di
 * **Precision.** Operands are stored and moved at the hardware datapath's precision (the MAC unit's input and
   weight widths, partial sums at the accumulator width); where the network's own precision differs, the layer
   is cast and the evaluation's provenance says so. Narrower per-layer precision is the quantization block's job.
-* **Layer by layer.** Every layer reads its inputs from and writes its outputs to the outermost level (DRAM),
-  as Timeloop and ZigZag do; keeping activations on chip between layers is the layer-fusion block's job.
+* **Residency.** With ``residency="dram"`` every layer reads its inputs from and writes its outputs to the
+  outermost level (DRAM), layer by layer, as Timeloop and ZigZag do. With ``"on_chip"`` the whole model —
+  every weight and the peak of live activations — sits in the outermost on-chip level (which must hold every
+  operand), so inferences touch no DRAM (loading the weights once at boot is not charged per inference), as a
+  tinyML deployment does. ``"auto"`` (the default) picks ``on_chip`` when the model fits, else ``dram``.
+  Keeping activations on chip for a model that does not fit is the layer-fusion block's job.
 * **Non-MAC layers** (pooling, elementwise, data movement) run on a vector datapath with one lane per PE: their
   operations cost one accumulator-width add each; their data is staged through the innermost shared level.
 * **Latency.** A level's transfers overlap with compute (double buffering); a layer takes the longest of its
@@ -131,7 +135,8 @@ class Evaluation:
         return self.priced.area_m2 * 1e6
 
     def energy_by_level_j(self) -> dict[str, float]:
-        out: dict[str, float] = {}
+        """Energy per component: every memory level (zero when untouched), the MACs, NoC, adders and leakage."""
+        out: dict[str, float] = {"mac": 0.0, **{lv.name: 0.0 for lv in self.accelerator.levels}}
         for row in self.breakdown:
             out[row.component] = out.get(row.component, 0.0) + row.energy_j
         return out
@@ -337,6 +342,7 @@ def evaluate(
     objective: Objective = "edp",
     batch: int | None = None,
     dataflow: str | None = None,
+    residency: str = "auto",
     progress: Callable[[int, int, str], None] | None = None,
 ) -> Evaluation:
     """Map every layer of ``network`` on ``accelerator`` and report energy, latency, power, area, memory.
@@ -373,7 +379,12 @@ def evaluate(
     work, cast = _cast_to_datapath(net, arch)
     # hardware
     priced = price(arch)
-    costs = priced.unit_costs
+    resident = _resident(work, arch, residency)
+    map_arch, map_priced = arch, priced
+    if resident:  # the outermost on-chip level is the top of the hierarchy: no DRAM traffic per inference
+        map_arch = replace(arch, levels=arch.levels[1:])
+        map_priced = replace(priced, arch=map_arch, levels=priced.levels[1:])
+    costs = map_priced.unit_costs
     # mapping, counts, pricing
     cache: dict[tuple[Any, ...], Mapping] = {}
     layer_results: list[LayerResult] = []
@@ -387,19 +398,22 @@ def evaluate(
             key = _mapping_key(layer)
             mapping = cache.get(key)
             if mapping is None:
-                mapping = search(layer, arch, costs, objective=objective, dataflow=dataflow)
+                mapping = search(layer, map_arch, costs, objective=objective, dataflow=dataflow)
                 cache[key] = mapping
-            counts = analyze(layer, arch, mapping)
+            counts = analyze(layer, map_arch, mapping)
             compute = float(mapping.temporal_iterations)
         else:
-            counts, compute = _vector_layer(layer, work, priced)
-        lrows, by_level, traffic = _price_counts(layer, counts, priced)
+            counts, compute = _vector_layer(layer, work, map_priced)
+        lrows, by_level, traffic = _price_counts(layer, counts, map_priced)
+        for lv in arch.levels[: len(arch.levels) - len(map_arch.levels)]:
+            by_level[lv.name] = 0.0
+            traffic[lv.name] = 0.0
         rows.extend(lrows)
         level_bits = {
             lv.name: (counts.levels[lv.name].total_read_bits, counts.levels[lv.name].total_write_bits)
-            for lv in arch.levels
+            for lv in map_arch.levels
         }
-        lc = _level_cycles(level_bits, arch, counts.active_pes)
+        lc = _level_cycles(level_bits, map_arch, counts.active_pes)
         bound_level = max(lc, key=lambda k: lc[k]) if lc else None
         cycles = max([compute, *lc.values()])
         bound = "compute" if cycles == compute else str(bound_level)
@@ -433,6 +447,7 @@ def evaluate(
         provenance={
             "batch": _batch_of(net),
             "precision_cast_layers": cast,
+            "residency": "on_chip" if resident else "dram",
             "mappings_searched": len(cache),
             "estimators": priced.sources,
             "network": dict(net.provenance),
@@ -441,6 +456,37 @@ def evaluate(
     leak_s = ev.latency_s
     leak_rows = [BreakdownRow("(all)", "leakage", "-", "static", leak_s, priced.leakage_w * leak_s)]
     return replace(ev, breakdown=ev.breakdown + tuple(leak_rows))
+
+
+def _resident(net: Network, arch: Accelerator, residency: str) -> bool:
+    """Whether the whole model stays on chip (see the module docstring)."""
+    from accelkit.errors import AccelkitError
+
+    if residency not in ("auto", "dram", "on_chip"):
+        raise AccelkitError(f"unknown residency {residency!r}; expected auto, dram or on_chip")
+    if residency == "dram":
+        return False
+    on_chip = [lv for lv in arch.levels if lv.kind != "dram"]
+    top = on_chip[0] if on_chip else None
+    problem = None
+    if arch.levels[0].kind != "dram":
+        problem = "it has no DRAM level to bypass"
+    elif top is None or top.per_pe or len(top.operands) < 3:
+        problem = "its outermost on-chip level does not hold every operand"
+    else:
+        st = network_stats(net)
+        need = st.weight_bytes + st.activation_peak_bytes
+        cap = top.usable_bits / 8
+        if need > cap:
+            problem = (
+                f"the model needs {need:,.0f} B (weights {st.weight_bytes:,.0f} B + peak activations "
+                f"{st.activation_peak_bytes:,.0f} B) but {top.name!r} holds {cap:,.0f} B"
+            )
+    if problem is None:
+        return True
+    if residency == "on_chip":
+        raise AccelkitError(f"residency 'on_chip' is impossible on {arch.name!r}: {problem}")
+    return False
 
 
 def _batch_of(net: Network) -> int:
