@@ -18,6 +18,7 @@ Bandwidths are in words of the level's ``width`` per cycle of the accelerator cl
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
@@ -182,6 +183,12 @@ class AcceleratorSpec(SpecModel):
     #: Published figures the preset must reproduce (checked by golden tests), free-form.
     published: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("published", mode="before")
+    @classmethod
+    def _numbers(cls, v: Any) -> Any:
+        """YAML 1.1 reads ``10.0e9`` (no sign in the exponent) as a string: turn such strings into numbers."""
+        return _coerce_numbers(v)
+
     @classmethod
     def cross_field_problems(cls, data: Any) -> list[tuple[str, str]]:
         if not isinstance(data, dict) or not isinstance(data.get("memory"), list):
@@ -216,6 +223,19 @@ class AcceleratorSpec(SpecModel):
         if problems:
             raise ValueError("; ".join(f"{p}: {m}" if p else m for p, m in problems))
         return self
+
+
+_FLOAT_RE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+
+
+def _coerce_numbers(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _coerce_numbers(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_coerce_numbers(x) for x in v]
+    if isinstance(v, str) and _FLOAT_RE.match(v.strip()):
+        return float(v)
+    return v
 
 
 def _memory_problems(levels: list[dict[str, Any]]) -> list[tuple[str, str]]:
