@@ -541,6 +541,32 @@ def list_accelerators(as_json: Annotated[bool, typer.Option("--json")] = False) 
     _out().print(table)
 
 
+@list_app.command("estimators")
+@cli_errors
+def list_estimators(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Energy/area estimators, highest priority first, with the component kinds they price."""
+    from accelkit.estimators import registered_estimators
+
+    rows = [
+        {
+            "name": e.name,
+            "priority": e.priority,
+            "kinds": sorted(e.kinds),
+            "doc": (e.__doc__ or "").strip().split("\n")[0],
+        }
+        for e in registered_estimators()
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="estimators (accelkit.estimators entry points add more)", title_justify="left")
+    for col in ("name", "priority", "kinds", "what"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], str(r["priority"]), ", ".join(r["kinds"]), r["doc"])
+    _out().print(table)
+
+
 @list_app.command("dataflows")
 @cli_errors
 def list_dataflows(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:

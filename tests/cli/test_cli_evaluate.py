@@ -85,3 +85,10 @@ def test_list_accelerators_and_dataflows() -> None:
     assert all(r["levels"][0] == "dram" and "glb" in r["levels"] for r in rows.values())
     result = runner.invoke(app, ["list", "dataflows"])
     assert result.exit_code == 0 and "row_stationary" in result.output
+
+
+def test_list_estimators() -> None:
+    result = runner.invoke(app, ["list", "estimators", "--json"])
+    assert result.exit_code == 0, result.output
+    kinds = {k for row in json.loads(result.output) for k in row["kinds"]}
+    assert {"mac", "sram", "regfile", "dram", "noc"} <= kinds
