@@ -16,7 +16,10 @@ Model (Timeloop-style, stated once):
 * MACs read their input and weight from the innermost level holding each (once per MAC, or once per multicast
   group when that level is shared) and update the innermost output level once per MAC (once per reduction group
   when shared); the first update of each output element needs no read.
-* Partial sums travel at the accumulator precision; only final outputs written to DRAM use the output precision.
+* Partial sums travel and are stored at the accumulator precision; the finished output of a tile (its last
+  write-back to the parent level) travels at the output precision (it is requantized leaving the array).
+* Input tiles hold data only: at most the input's own rows/columns (padding is generated, not fetched), and a
+  stride larger than the window skips rows (a strided 1x1 convolution reads P_t rows, not their span).
 * Sliding-window (halo) reuse: an input tile is ((P_t-1)*stride + (R_t-1)*dilation + 1) rows tall; when the
   innermost loop indexing the input is a P (or Q) loop, each step after the first loads only the P_t*stride new
   rows (columns) and the buffer keeps the overlap.
@@ -75,17 +78,34 @@ def operand_bits(layer: Layer, arch: Accelerator) -> dict[Operand, int]:
     }
 
 
+def window_extent(layer: Layer, e: dict[LoopDim, int]) -> tuple[int, int]:
+    """Input rows and columns touched by P_t x R_t (Q_t x S_t) windows: their span, or P_t * R_t when the
+    windows do not overlap (a stride larger than the window skips rows, e.g. a strided 1x1 convolution)."""
+    sh, sw = layer.stride
+    dh, dw = layer.dilation
+    rows = min((e[LoopDim.P] - 1) * sh + (e[LoopDim.R] - 1) * dh + 1, e[LoopDim.P] * e[LoopDim.R])
+    cols = min((e[LoopDim.Q] - 1) * sw + (e[LoopDim.S] - 1) * dw + 1, e[LoopDim.Q] * e[LoopDim.S])
+    return rows, cols
+
+
+def input_extent(layer: Layer) -> tuple[int, int]:
+    """Rows and columns of the (unpadded) input a convolution reads."""
+    top, left, bottom, right = layer.padding
+    return max(layer.input_rows - top - bottom, 1), max(layer.input_cols - left - right, 1)
+
+
 def tile_elements(layer: Layer, ext: dict[LoopDim, int], operand: Operand) -> float:
     """Elements of ``operand`` touched by a tile with the given loop extents."""
     e = ext
     if operand is Operand.WEIGHT:
         return e[LoopDim.G] * e[LoopDim.K] * e[LoopDim.C] * e[LoopDim.R] * e[LoopDim.S]
-    sh, sw = layer.stride
-    dh, dw = layer.dilation
-    sliding_rows = (e[LoopDim.P] - 1) * sh + (e[LoopDim.R] - 1) * dh + 1
-    sliding_cols = (e[LoopDim.Q] - 1) * sw + (e[LoopDim.S] - 1) * dw + 1
+    sliding_rows, sliding_cols = window_extent(layer, e)
     if operand is Operand.INPUT:
-        rows, cols = (e[LoopDim.P], e[LoopDim.Q]) if layer.transposed else (sliding_rows, sliding_cols)
+        if layer.transposed:
+            rows, cols = e[LoopDim.P], e[LoopDim.Q]
+        else:  # padding is not data: a tile never holds more rows/cols than the input has
+            in_rows, in_cols = input_extent(layer)
+            rows, cols = min(sliding_rows, in_rows), min(sliding_cols, in_cols)
         return e[LoopDim.N] * e[LoopDim.G] * e[LoopDim.C] * rows * cols
     rows, cols = (sliding_rows, sliding_cols) if layer.transposed else (e[LoopDim.P], e[LoopDim.Q])
     return e[LoopDim.N] * e[LoopDim.G] * e[LoopDim.K] * rows * cols
@@ -190,9 +210,9 @@ def analyze(layer: Layer, arch: Accelerator, mapping: Mapping) -> AccessCounts:
             inst_up = (s_rel if reduce else inst) if crossing else inst
             traffic[hname].read_bits[o] += visits * tile * inst * bits[o]
             traffic[hname].write_bits[o] += (visits - first) * tile * inst * bits[o]
-            top_bits = final_bits if levels[parent].kind == "dram" else bits[o]
+            # the last visit of each tile writes back the finished (requantized) output at the output precision
             traffic[pname].write_bits[o] += (
-                first * tile * inst_up * top_bits + (visits - first) * tile * inst_up * bits[o]
+                first * tile * inst_up * final_bits + (visits - first) * tile * inst_up * bits[o]
             )
             traffic[pname].read_bits[o] += (visits - first) * tile * inst_up * bits[o]
             if crossing:

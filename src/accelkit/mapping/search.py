@@ -32,7 +32,7 @@ from accelkit.errors import AccelkitError
 from accelkit.hardware.accelerator import Accelerator
 from accelkit.mapping.dataflows import SpatialCandidate, spatial_candidates
 from accelkit.mapping.mapping import CLASS_DIMS, CLASS_NAMES, IRRELEVANT_CLASS, LEVEL_ORDERS, Mapping
-from accelkit.mapping.reuse import OPERANDS, AccessCounts, operand_bits, relevant_dims
+from accelkit.mapping.reuse import OPERANDS, AccessCounts, input_extent, operand_bits, relevant_dims
 from accelkit.workload.ir import LOOP_DIMS, Layer, LoopDim, Operand
 
 Objective = Literal["energy", "latency", "edp"]
@@ -99,6 +99,7 @@ class _Problem:
         self.dims = np.array([layer.dims[d] for d in LOOP_DIMS], dtype=np.int64)
         self.rel = {o: [i for i, d in enumerate(LOOP_DIMS) if d in relevant_dims(layer, o)] for o in OPERANDS}
         self.chains = {o: arch.holding_levels(o) for o in OPERANDS}
+        self.in_rows, self.in_cols = input_extent(layer)
 
     # ---- tiles --------------------------------------------------------------------------------------------
     def tile(self, ext: np.ndarray, operand: Operand) -> np.ndarray:
@@ -112,10 +113,13 @@ class _Problem:
             return e(LoopDim.G) * e(LoopDim.K) * e(LoopDim.C) * e(LoopDim.R) * e(LoopDim.S)
         sh, sw = lay.stride
         dh, dw = lay.dilation
-        srows = (e(LoopDim.P) - 1) * sh + (e(LoopDim.R) - 1) * dh + 1
-        scols = (e(LoopDim.Q) - 1) * sw + (e(LoopDim.S) - 1) * dw + 1
+        srows = np.minimum((e(LoopDim.P) - 1) * sh + (e(LoopDim.R) - 1) * dh + 1, e(LoopDim.P) * e(LoopDim.R))
+        scols = np.minimum((e(LoopDim.Q) - 1) * sw + (e(LoopDim.S) - 1) * dw + 1, e(LoopDim.Q) * e(LoopDim.S))
         if operand is Operand.INPUT:
-            rows, cols = (e(LoopDim.P), e(LoopDim.Q)) if lay.transposed else (srows, scols)
+            if lay.transposed:
+                rows, cols = e(LoopDim.P), e(LoopDim.Q)
+            else:  # padding is not data (see reuse.tile_elements)
+                rows, cols = np.minimum(srows, self.in_rows), np.minimum(scols, self.in_cols)
             return e(LoopDim.N) * e(LoopDim.G) * e(LoopDim.C) * rows * cols
         rows, cols = (srows, scols) if lay.transposed else (e(LoopDim.P), e(LoopDim.Q))
         return e(LoopDim.N) * e(LoopDim.G) * e(LoopDim.K) * rows * cols
@@ -257,7 +261,7 @@ class _Problem:
                 else:
                     first = rel_prefix[h]
                     inst_up = (s_rel if reduce else inst) if crossing else inst
-                    top_bits = self.final_bits if arch.levels[p].kind == "dram" else b
+                    top_bits = self.final_bits  # finished outputs leave at the output precision
                     alpha = tile * (
                         inst * b * (c.read_j_per_bit[h] + c.write_j_per_bit[h])
                         + inst_up * b * (c.write_j_per_bit[p] + c.read_j_per_bit[p])
