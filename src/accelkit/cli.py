@@ -20,6 +20,7 @@ from rich.table import Table
 
 from accelkit import __version__
 from accelkit.errors import AccelkitError
+from accelkit.kit.cli import kit_app
 from accelkit.workload.ir import LOOP_DIMS, Network, Operand
 from accelkit.workload.stats import NetworkStats, human_bytes, human_count, network_stats
 
@@ -34,6 +35,7 @@ network_app = typer.Typer(help="Inspect networks (zoo entries, ONNX and TFLite f
 list_app = typer.Typer(help="List registries: networks, ONNX and TFLite operators.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
 app.add_typer(list_app, name="list")
+app.add_typer(kit_app, name="kit")
 
 _state: dict[str, Any] = {"debug": False}
 F = TypeVar("F", bound=Callable[..., Any])
