@@ -32,3 +32,9 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
+
+## bench: accelkit vs ZigZag side by side (separate venv bench/.venv; about 2 min)
+bench:
+	bash bench/setup.sh
+	bench/.venv/bin/python bench/zigzag_compare.py
+.PHONY: bench
