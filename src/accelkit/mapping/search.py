@@ -305,13 +305,12 @@ class _Problem:
         base += macs * c.mac_j
         compute = np.prod(F, axis=0)
         base += compute * c.leak_j_per_cycle
-        gain = np.zeros((L, _NO, n))
+        gain = np.zeros((L, n, _NO))  # energy saved per level, candidate and level order
         for alpha, saved, ms, _ in terms:
-            contrib = alpha[None, :] * saved  # (NO, n)
-            for m in range(L):
-                gain[m] += np.where((ms == m)[None, :], contrib, 0.0)
-        best_order = np.argmax(gain, axis=1)  # (L, n): ties -> the first order
-        energy = base - np.take_along_axis(gain, best_order[:, None, :], axis=1)[:, 0, :].sum(axis=0)
+            # each candidate has one level m* per term, so (ms[i], i) pairs are unique: a fancy-indexed add is exact
+            gain[ms, cols, :] += (alpha[None, :] * saved).T
+        best_order = np.argmax(gain, axis=2)  # (L, n): ties -> the first order
+        energy = base - np.take_along_axis(gain, best_order[:, :, None], axis=2)[:, :, 0].sum(axis=0)
         if objective == "energy":
             return energy, best_order
         for _, saved, ms, moves in terms:
