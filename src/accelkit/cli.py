@@ -335,6 +335,17 @@ def list_tflite_ops(as_json: Annotated[bool, typer.Option("--json")] = False) ->
     _list_registry("TFLite operators", TFLITE_OPS.names(), as_json)
 
 
+def _finite(obj: Any) -> Any:
+    """JSON has no Infinity or NaN: such values (e.g. the throughput of an empty network) become null."""
+    if isinstance(obj, float) and (obj != obj or obj in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def evaluation_json(ev: Any) -> dict[str, Any]:
     """The ``evaluate --json`` document (keys follow the output contract in DESIGN.md)."""
     net = ev.network
@@ -385,7 +396,7 @@ def evaluate_cmd(
     ],
     objective: Annotated[
         str, typer.Option("--objective", help="Mapping objective: energy, latency or edp.")
-    ] = "energy",
+    ] = "edp",
     batch: Annotated[int | None, typer.Option("--batch", "-b", min=1, help="Batch size.")] = None,
     dataflow: Annotated[
         str | None, typer.Option("--dataflow", help="Override the preset's dataflow (accelkit list dataflows).")
@@ -424,10 +435,11 @@ def evaluate_cmd(
             objective=objective,
             batch=batch,
             dataflow=dataflow,  # type: ignore[arg-type]
+            residency=residency,
             progress=progress,
         )
     if as_json:
-        typer.echo(json.dumps(evaluation_json(ev), indent=2, default=str))
+        typer.echo(json.dumps(_finite(evaluation_json(ev)), indent=2, default=str))
         return
     _print_evaluation(console, ev, show_mappings)
 

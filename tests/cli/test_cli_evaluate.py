@@ -19,6 +19,7 @@ def test_evaluate_json_follows_the_output_contract() -> None:
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
+    assert doc["provenance"]["residency"] == "dram" and doc["objective"] == "edp"
     assert doc["network"] == {"name": "mlperf_tiny_kws", "macs": 2_656_768, "params": 22_604}
     assert doc["accelerator"]["name"] == "edge_npu_int8"
     t = doc["totals"]
