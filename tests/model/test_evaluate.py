@@ -217,3 +217,12 @@ def test_a_model_that_does_not_fit_goes_through_dram() -> None:
 def test_unknown_residency() -> None:
     with pytest.raises(AccelkitError, match="expected auto, dram or on_chip"):
         accelkit.evaluate("kws", SMALL, residency="sram")
+
+
+def test_auto_residency_falls_back_when_a_layer_cannot_be_mapped_on_chip() -> None:
+    """KWS at batch 4 'fits' by bytes on Eyeriss, but its 45 KB of weights overflow the 8 KiB weight partition:
+    auto must fall back to DRAM, never fail."""
+    ev = accelkit.evaluate("mlperf_tiny_kws", "eyeriss_v1", batch=4)
+    assert ev.provenance["residency"] == "dram" and ev.energy_j > 0
+    with pytest.raises(AccelkitError, match="residency 'on_chip' is impossible"):
+        accelkit.evaluate("mlperf_tiny_kws", "eyeriss_v1", batch=4, residency="on_chip")

@@ -20,15 +20,17 @@ Modelling conventions (stated once; the closing notes of the cost-model issue di
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from accelkit.errors import AccelkitError
 from accelkit.hardware.accelerator import Accelerator
 from accelkit.mapping.mapping import Mapping
 from accelkit.mapping.reuse import OPERANDS, AccessCounts, analyze
-from accelkit.mapping.search import Objective, search
+from accelkit.mapping.search import MappingError, Objective, search
 from accelkit.model.pricing import PricedAccelerator, price
 from accelkit.workload.ir import DataType, Layer, LoopDim, Network, Operand
 from accelkit.workload.stats import network_stats
@@ -335,57 +337,22 @@ def _vector_layer(layer: Layer, net: Network, priced: PricedAccelerator) -> tupl
     return counts, compute
 
 
-def evaluate(
-    network: Any,
-    accelerator: Any,
+def _map_layers(
+    work: Network,
+    arch: Accelerator,
+    priced: PricedAccelerator,
     *,
-    objective: Objective = "edp",
-    batch: int | None = None,
-    dataflow: str | None = None,
-    residency: str = "auto",
-    progress: Callable[[int, int, str], None] | None = None,
-) -> Evaluation:
-    """Map every layer of ``network`` on ``accelerator`` and report energy, latency, power, area, memory.
-
-    The default mapping objective is the energy-delay product: minimizing energy alone picks arbitrarily slow
-    mappings whenever they tie on energy (leakage is small), which no real compiler does; EDP reproduces, e.g.,
-    the active-PE counts Eyeriss publishes for AlexNet at practically the energy optimum.
-
-    ``network``: a Network, zoo name, model file or spec; ``accelerator``: a preset name, YAML file, spec or
-    Accelerator. ``batch`` re-batches a zoo network (its ``batch`` parameter) or an imported one.
-    """
-    from accelkit.presets import load_accelerator
-    from accelkit.workload.loader import load_network
-
-    if objective not in ("energy", "latency", "edp"):
-        from accelkit.errors import AccelkitError
-
-        raise AccelkitError(f"unknown objective {objective!r}; expected energy, latency or edp")
-    # resolve
-    if batch is not None and isinstance(network, str):
-        from accelkit.workload import zoo
-
-        net = load_network(network, batch=batch) if zoo.is_zoo_name(network) else rebatch(load_network(network), batch)
-    else:
-        net = load_network(network)
-        if batch is not None:
-            net = rebatch(net, batch)
-    arch = load_accelerator(accelerator)
-    if dataflow is not None:
-        from accelkit.mapping.dataflows import DATAFLOWS
-
-        DATAFLOWS.get(dataflow)  # unknown names raise with suggestions
-    # workload
-    work, cast = _cast_to_datapath(net, arch)
-    # hardware
-    priced = price(arch)
-    resident = _resident(work, arch, residency)
+    resident: bool,
+    objective: Objective,
+    dataflow: str | None,
+    progress: Callable[[int, int, str], None] | None,
+) -> tuple[list[LayerResult], list[BreakdownRow], dict[tuple[Any, ...], Mapping]]:
+    """Mapping, counts and pricing phases for every layer (on the hierarchy without DRAM when ``resident``)."""
     map_arch, map_priced = arch, priced
-    if resident:  # the outermost on-chip level is the top of the hierarchy: no DRAM traffic per inference
+    if resident:
         map_arch = replace(arch, levels=arch.levels[1:])
         map_priced = replace(priced, arch=map_arch, levels=priced.levels[1:])
     costs = map_priced.unit_costs
-    # mapping, counts, pricing
     cache: dict[tuple[Any, ...], Mapping] = {}
     layer_results: list[LayerResult] = []
     rows: list[BreakdownRow] = []
@@ -435,6 +402,63 @@ def evaluate(
                 bound=bound,
             )
         )
+    return layer_results, rows, cache
+
+
+def evaluate(
+    network: Any,
+    accelerator: Any,
+    *,
+    objective: Objective = "edp",
+    batch: int | None = None,
+    dataflow: str | None = None,
+    residency: str = "auto",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Evaluation:
+    """Map every layer of ``network`` on ``accelerator`` and report energy, latency, power, area, memory.
+
+    The default mapping objective is the energy-delay product: minimizing energy alone picks arbitrarily slow
+    mappings whenever they tie on energy (leakage is small), which no real compiler does; EDP reproduces, e.g.,
+    the active-PE counts Eyeriss publishes for AlexNet at practically the energy optimum.
+
+    ``network``: a Network, zoo name, model file or spec; ``accelerator``: a preset name, YAML file, spec or
+    Accelerator. ``batch`` re-batches a zoo network (its ``batch`` parameter) or an imported one.
+    """
+    from accelkit.presets import load_accelerator
+    from accelkit.workload.loader import load_network
+
+    if objective not in ("energy", "latency", "edp"):
+        raise AccelkitError(f"unknown objective {objective!r}; expected energy, latency or edp")
+    # resolve
+    if batch is not None and isinstance(network, str):
+        from accelkit.workload import zoo
+
+        net = load_network(network, batch=batch) if zoo.is_zoo_name(network) else rebatch(load_network(network), batch)
+    else:
+        net = load_network(network)
+        if batch is not None:
+            net = rebatch(net, batch)
+    arch = load_accelerator(accelerator)
+    if dataflow is not None:
+        from accelkit.mapping.dataflows import DATAFLOWS
+
+        DATAFLOWS.get(dataflow)  # unknown names raise with suggestions
+    # workload
+    work, cast = _cast_to_datapath(net, arch)
+    # hardware
+    priced = price(arch)
+    resident = _resident(work, arch, residency)
+    run = functools.partial(_map_layers, work, arch, priced, objective=objective, dataflow=dataflow, progress=progress)
+    if resident:  # the outermost on-chip level is the top of the hierarchy: no DRAM traffic per inference
+        try:
+            layer_results, rows, cache = run(resident=True)
+        except MappingError as exc:  # e.g. a layer's partial sums at accumulator width overflow the buffer
+            if residency == "on_chip":
+                raise AccelkitError(f"residency 'on_chip' is impossible on {arch.name!r}: {exc}") from None
+            resident = False
+    if not resident:
+        layer_results, rows, cache = run(resident=False)
+    n_layers = len(work.layers)
     if progress:
         progress(n_layers, n_layers, "")
     ev = Evaluation(
@@ -460,7 +484,6 @@ def evaluate(
 
 def _resident(net: Network, arch: Accelerator, residency: str) -> bool:
     """Whether the whole model stays on chip (see the module docstring)."""
-    from accelkit.errors import AccelkitError
 
     if residency not in ("auto", "dram", "on_chip"):
         raise AccelkitError(f"unknown residency {residency!r}; expected auto, dram or on_chip")
@@ -498,7 +521,6 @@ def _batch_of(net: Network) -> int:
 
 def rebatch(net: Network, batch: int) -> Network:
     """Scale an imported network's batch: N of every layer and the leading dimension of activations."""
-    from accelkit.errors import AccelkitError
     from accelkit.workload.ir import Tensor
 
     if batch < 1:
