@@ -111,12 +111,14 @@ def tile_elements(layer: Layer, ext: dict[LoopDim, int], operand: Operand) -> fl
     return e[LoopDim.N] * e[LoopDim.G] * e[LoopDim.K] * rows * cols
 
 
-def halo_fraction(layer: Layer, ext: dict[LoopDim, int], dim: LoopDim) -> float:
+def halo_fraction(layer: Layer, ext: dict[LoopDim, int], dim: LoopDim, fanout: int = 1) -> float:
     """Share of an input tile that is new when a P (or Q) loop steps to the next tile (sliding-window reuse).
 
-    A tile spans ``(P_t-1)*stride + (R_t-1)*dilation + 1`` input rows and the next one starts ``P_t*stride`` rows
-    further, so only that many rows are new while the buffer keeps the overlap. 1.0 when tiles do not overlap
-    (and for transposed convolutions, whose outputs, not inputs, slide).
+    A tile spans ``(P_t-1)*stride + (R_t-1)*dilation + 1`` input rows and the next one starts
+    ``P_t*fanout*stride`` rows further (``fanout``: the PEs sharing the loop's step when it sits above the PE
+    array), so only that many rows are new while the buffer keeps the overlap. 1.0 when tiles do not overlap,
+    when the windows leave holes (a dilated tile is not contiguous) and for transposed convolutions (their
+    outputs, not their inputs, slide).
     """
     if layer.transposed:
         return 1.0
@@ -124,7 +126,9 @@ def halo_fraction(layer: Layer, ext: dict[LoopDim, int], dim: LoopDim) -> float:
     p, r = (ext[LoopDim.P], ext[LoopDim.R]) if axis == 0 else (ext[LoopDim.Q], ext[LoopDim.S])
     stride, dil = layer.stride[axis], layer.dilation[axis]
     span = (p - 1) * stride + (r - 1) * dil + 1
-    return min(p * stride / span, 1.0)
+    if p * r < span:
+        return 1.0
+    return min(p * fanout * stride / span, 1.0)
 
 
 def relevant_dims(layer: Layer, operand: Operand) -> frozenset[LoopDim]:
@@ -165,12 +169,15 @@ def analyze(layer: Layer, arch: Accelerator, mapping: Mapping) -> AccessCounts:
 
     def loads(operand: Operand, h: int) -> float:
         rel = relevant_dims(layer, operand)
-        seq = [(d, mapping.temporal[m][d]) for m in range(h) for d in mapping.orders[m] if mapping.temporal[m][d] > 1]
-        last = max((i for i, (d, _) in enumerate(seq) if d in rel), default=-1)
-        count: float = math.prod(f for _, f in seq[: last + 1])
-        if operand is Operand.INPUT and last >= 0 and seq[last][0] in (LoopDim.P, LoopDim.Q):
-            d, f = seq[last]
-            count = count / f * (1 + (f - 1) * halo_fraction(layer, ext(h), d))
+        seq = [
+            (m, d, mapping.temporal[m][d]) for m in range(h) for d in mapping.orders[m] if mapping.temporal[m][d] > 1
+        ]
+        last = max((i for i, (_, d, _) in enumerate(seq) if d in rel), default=-1)
+        count: float = math.prod(f for _, _, f in seq[: last + 1])
+        if operand is Operand.INPUT and last >= 0 and seq[last][1] in (LoopDim.P, LoopDim.Q):
+            m, d, f = seq[last]
+            fanout = spatial[d] if m < sl <= h else 1
+            count = count / f * (1 + (f - 1) * halo_fraction(layer, ext(h), d, fanout))
         return count
 
     def distinct(operand: Operand, h: int) -> int:

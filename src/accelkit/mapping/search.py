@@ -100,6 +100,14 @@ class _Problem:
         self.rel = {o: [i for i, d in enumerate(LOOP_DIMS) if d in relevant_dims(layer, o)] for o in OPERANDS}
         self.chains = {o: arch.holding_levels(o) for o in OPERANDS}
         self.in_rows, self.in_cols = input_extent(layer)
+        if layer.transposed:  # R/S index the output, not the input: they join the K class
+            self.class_idx = {
+                "NPQ": _CLASS_IDX["NPQ"],
+                "K": [_DIM_INDEX[d] for d in (LoopDim.K, LoopDim.R, LoopDim.S)],
+                "CRS": [_DIM_INDEX[LoopDim.C]],
+            }
+        else:
+            self.class_idx = _CLASS_IDX
 
     # ---- tiles --------------------------------------------------------------------------------------------
     def tile(self, ext: np.ndarray, operand: Operand) -> np.ndarray:
@@ -192,7 +200,7 @@ class _Problem:
         PF = np.ones((L + 1, n))  # prefix products of whole levels
         for m in range(L):
             np.multiply(PF[m], F[m], out=PF[m + 1])
-        Pc = np.stack([np.prod(T[:, _CLASS_IDX[cn], :], axis=1) for cn in CLASS_NAMES], axis=1)  # (L, 3, n)
+        Pc = np.stack([np.prod(T[:, self.class_idx[cn], :], axis=1) for cn in CLASS_NAMES], axis=1)  # (L, 3, n)
         PG = T[:, _DIM_INDEX[LoopDim.G], :]  # (L, n)
         active = float(np.prod(s))
         multicast, reduce = arch.noc.multicast, arch.noc.spatial_reduction
@@ -200,9 +208,12 @@ class _Problem:
         cols = np.arange(n)
 
         base = np.zeros(n)  # energy with every tile load counted "full" (no order-dependent reuse)
-        words = np.zeros((L, n))  # words per instance moved at each level, same convention
-        # order-dependent savings: (alpha (n,), loads saved per order (NO, n), level m* (n,), [(level, words/load)])
-        terms: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, np.ndarray]]]] = []
+        # words per instance read from / written to each level, same "full" convention (for bandwidth)
+        rw = np.zeros((L, n))
+        ww = np.zeros((L, n))
+        # order-dependent savings: (alpha (n,), loads saved per order (NO, n), level m* (n,),
+        # [(read-or-write words array, level, words per load)])
+        terms: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[np.ndarray, int, np.ndarray]]]] = []
         i_npq, i_crs = CLASS_NAMES.index("NPQ"), CLASS_NAMES.index("CRS")
         lay = self.layer
 
@@ -246,7 +257,9 @@ class _Problem:
                         f = T[ms, _DIM_INDEX[dp], cols]
                         e_p, e_r = ext[h, _DIM_INDEX[dp], :], ext[h, _DIM_INDEX[dr], :]
                         stride, dil = lay.stride[axis], lay.dilation[axis]
-                        frac = np.minimum(e_p * stride / ((e_p - 1) * stride + (e_r - 1) * dil + 1), 1.0)
+                        span = (e_p - 1) * stride + (e_r - 1) * dil + 1
+                        fanout = np.where(ms < sl, s[_DIM_INDEX[dp]], 1.0) if h >= sl else 1.0
+                        frac = np.where(e_p * e_r < span, 1.0, np.minimum(e_p * fanout * stride / span, 1.0))
                         halo[axis] = np.where(f > 1, 1.0 / f + (1.0 - 1.0 / f) * frac, 1.0)
                     factor = halo[_ORDER_PQ]  # (NO, n): the P or Q halo of each order
                     loads = loads * np.where(has[None, :] & npq_inner, factor, 1.0)
@@ -258,6 +271,9 @@ class _Problem:
                     base += alpha * full
                     wh = tile * (inst * b / self._width(h) / self._inst(h, active))
                     wp = tile * (up * b / self._width(p) / self._inst(p, active))
+                    moves = [(ww, h, wh), (rw, p, wp)]
+                    ww[h] += wh * full
+                    rw[p] += wp * full
                 else:
                     first = rel_prefix[h]
                     inst_up = (s_rel if reduce else inst) if crossing else inst
@@ -274,12 +290,15 @@ class _Problem:
                     if crossing:
                         alpha = alpha + tile * (inst * b * c.noc_j_per_bit + (inst - inst_up) * c.add_j)
                     base += alpha * full + beta
-                    # reads + writes at both ends
-                    wh = tile * (inst * b * 2 / self._width(h) / self._inst(h, active))
-                    wp = tile * (inst_up * b * 2 / self._width(p) / self._inst(p, active))
-                words[h] += wh * full
-                words[p] += wp * full
-                terms.append((alpha, full[None, :] - loads, ms, [(h, wh), (p, wp)]))
+                    h1 = tile * inst * b / self._width(h) / self._inst(h, active)
+                    p1 = tile * inst_up * b / self._width(p) / self._inst(p, active)
+                    # h: reads = visits, writes = visits - first; p: writes = visits, reads = visits - first
+                    rw[h] += h1 * full
+                    ww[h] += h1 * (full - first)
+                    ww[p] += p1 * (full - first) + p1 * first * top_bits / b
+                    rw[p] += p1 * (full - first)
+                    moves = [(rw, h, h1), (ww, h, h1), (ww, p, p1), (rw, p, p1)]
+                terms.append((alpha, full[None, :] - loads, ms, moves))
 
             # the MACs consume from / update the innermost level holding o
             h = chain[-1]
@@ -290,7 +309,7 @@ class _Problem:
                 base += reads * b * c.read_j_per_bit[h]
                 if not per_pe:
                     base += macs * b * c.noc_j_per_bit
-                words[h] += reads * b / self._width(h) / self._inst(h, active)
+                rw[h] += reads * b / self._width(h) / self._inst(h, active)
             else:
                 updates = macs if per_pe else macs / (s_irr if reduce else 1.0)
                 first_touch = rel_prefix[h] * tiles[o][h] * (active if per_pe else 1.0)
@@ -300,7 +319,8 @@ class _Problem:
                     base += macs * b * c.noc_j_per_bit / (s_irr if reduce else 1.0)
                     if reduce:
                         base += (macs - updates) * c.add_j
-                words[h] += (updates + reads_o) * (b / self._width(h) / self._inst(h, active))
+                ww[h] += updates * (b / self._width(h) / self._inst(h, active))
+                rw[h] += reads_o * (b / self._width(h) / self._inst(h, active))
 
         base += macs * c.mac_j
         compute = np.prod(F, axis=0)
@@ -315,10 +335,11 @@ class _Problem:
             return energy, best_order
         for _, saved, ms, moves in terms:
             chosen = saved[best_order[ms, cols], cols]
-            for lvl, w in moves:
-                words[lvl] -= w * chosen
-        bw = np.array([self._bandwidth(i) for i in range(L)])
-        cycles = np.maximum(compute, np.max(words / bw[:, None], axis=0))
+            for arr, lvl, w in moves:
+                arr[lvl] -= w * chosen
+        rbw = np.array([self.arch.levels[i].read_bandwidth for i in range(L)])
+        wbw = np.array([self.arch.levels[i].write_bandwidth for i in range(L)])
+        cycles = np.maximum(compute, np.maximum(np.max(rw / rbw[:, None], axis=0), np.max(ww / wbw[:, None], axis=0)))
         if objective == "latency":
             return cycles + energy * 1e-6, best_order  # energy (J << 1) breaks ties only
         return energy * cycles, best_order
@@ -334,10 +355,6 @@ class _Problem:
 
     def _inst(self, i: int, active: float) -> float:
         return active if self.arch.levels[i].per_pe else 1.0
-
-    def _bandwidth(self, i: int) -> float:
-        lv = self.arch.levels[i]
-        return min(lv.read_bandwidth, lv.write_bandwidth)
 
 
 def search(
@@ -419,7 +436,7 @@ def search(
         spatial_rows=cand.rows,
         spatial_cols=cand.cols,
         temporal=tuple({d: int(T[m, i]) for i, d in enumerate(LOOP_DIMS)} for m in range(L)),
-        orders=tuple(_order_dims(int(k)) for k in order_idx),
+        orders=tuple(_order_dims(int(k), layer.transposed) for k in order_idx),
         spatial_level=prob.sl,
         info={
             "objective": objective,
@@ -432,11 +449,16 @@ def search(
     )
 
 
-def _order_dims(index: int) -> tuple[LoopDim, ...]:
+def _order_dims(index: int, transposed: bool = False) -> tuple[LoopDim, ...]:
     from accelkit.mapping.mapping import class_order_to_dims
 
     order, inner = LEVEL_ORDERS[index]
-    return class_order_to_dims(order, inner)
+    dims = class_order_to_dims(order, inner)
+    if not transposed:
+        return dims
+    rest = [d for d in dims if d not in (LoopDim.R, LoopDim.S)]  # R, S belong to the K class
+    i = rest.index(LoopDim.K)
+    return (*rest[: i + 1], LoopDim.R, LoopDim.S, *rest[i + 1 :])
 
 
 def counts_energy(counts: AccessCounts, arch: Accelerator, costs: UnitCosts) -> float:
