@@ -15,7 +15,7 @@ from accelkit.mapping.dataflows import spatial_candidates
 from accelkit.mapping.mapping import CLASS_ORDERS, LEVEL_ORDERS, class_order_to_dims
 from accelkit.mapping.reuse import capacity_ok
 from accelkit.mapping.search import _Problem, counts_energy, ordered_factorizations
-from accelkit.workload.ir import LOOP_DIMS, Layer
+from accelkit.workload.ir import LOOP_DIMS, Layer, Operand
 
 from .conftest import conv_layer, costs_for, make_arch
 
@@ -208,3 +208,55 @@ def test_a_bigger_buffer_never_increases_dram_traffic(c: int, k: int, hw: int, s
         d = analyze(layer, arch, m).levels["dram"]
         traffic.append(d.total_read_bits + d.total_write_bits)
     assert traffic[1] <= traffic[0]
+
+
+@st.composite
+def any_layer(draw: st.DrawFn) -> Layer:
+    """Small layers of every kind the mapper sees."""
+    from accelkit.workload.builder import NetworkBuilder
+
+    kind = draw(st.sampled_from(["dilated", "grouped", "depthwise", "transposed", "fc", "attention"]))
+    b = NetworkBuilder("t", dtype="int8")
+    if kind == "fc":
+        x = b.input("x", (draw(st.integers(1, 3)), draw(st.integers(2, 24))))
+        b.fc(x, draw(st.integers(1, 12)), name="L")
+    elif kind == "attention":
+        q = b.input("q", (1, 2, draw(st.integers(2, 8)), 4))
+        k = b.input("k", (1, 2, 4, draw(st.integers(2, 8))))
+        b.matmul(q, k, name="L")
+    else:
+        c = draw(st.sampled_from([2, 4]))
+        x = b.input("x", (1, c, draw(st.integers(5, 9)), draw(st.integers(5, 9))))
+        if kind == "dilated":
+            b.conv(x, 4, 3, dilation=2, stride=draw(st.sampled_from([1, 2])), padding="valid", name="L")
+        elif kind == "grouped":
+            b.conv(x, 4, 3, groups=2, padding="same", name="L")
+        elif kind == "depthwise":
+            b.depthwise(x, 3, stride=draw(st.sampled_from([1, 2])), padding="same", name="L")
+        else:
+            b.conv_transpose(x, 3, 3, stride=2, padding=1, name="L")
+    return b.layers[-1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    layer=any_layer(),
+    reg_ops=st.sampled_from([("weight",), ("output",), ("input", "weight", "output")]),
+    multicast=st.booleans(),
+)
+def test_every_layer_kind_agrees_with_the_reference_and_respects_footprints(
+    layer: Layer, reg_ops: tuple[str, ...], multicast: bool
+) -> None:
+    arch = make_arch(reg="64 b", reg_operands=reg_ops, multicast=multicast, glb="2 KiB")
+    costs = costs_for(arch)
+    m = search(layer, arch, costs)
+    counts = analyze(layer, arch, m)
+    assert m.info["objective_value"] == pytest.approx(counts_energy(counts, arch, costs), rel=1e-9)
+    dram = counts.levels["dram"]
+    bits = 8
+    assert dram.read_bits[Operand.WEIGHT] >= layer.weight_elements * bits - 1e-6
+    outputs = layer.N * layer.G * layer.K * (layer.P * layer.Q if not layer.transposed else 1)
+    assert dram.write_bits[Operand.OUTPUT] >= outputs * bits - 1e-6
+    for lv in counts.levels.values():
+        assert all(v >= 0 for v in (*lv.read_bits.values(), *lv.write_bits.values()))
+    assert m.temporal_iterations * m.active_pes >= layer.macs
