@@ -394,9 +394,7 @@ def evaluate_cmd(
     accelerator: Annotated[
         str, typer.Option("--accelerator", "-a", help="Preset name (accelkit list accelerators) or YAML file.")
     ],
-    objective: Annotated[
-        str, typer.Option("--objective", help="Mapping objective: energy, latency or edp.")
-    ] = "edp",
+    objective: Annotated[str, typer.Option("--objective", help="Mapping objective: energy, latency or edp.")] = "edp",
     batch: Annotated[int | None, typer.Option("--batch", "-b", min=1, help="Batch size.")] = None,
     dataflow: Annotated[
         str | None, typer.Option("--dataflow", help="Override the preset's dataflow (accelkit list dataflows).")

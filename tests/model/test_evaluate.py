@@ -226,3 +226,35 @@ def test_auto_residency_falls_back_when_a_layer_cannot_be_mapped_on_chip() -> No
     assert ev.provenance["residency"] == "dram" and ev.energy_j > 0
     with pytest.raises(AccelkitError, match="residency 'on_chip' is impossible"):
         accelkit.evaluate("mlperf_tiny_kws", "eyeriss_v1", batch=4, residency="on_chip")
+
+
+def test_reserved_level_names_and_mac_count_are_rejected() -> None:
+    spec = _spec(**{"memory.1.name": "noc"})
+    with pytest.raises(SpecError, match=r"memory\[1\]\.name.*reserved"):
+        load_accelerator_spec(spec)
+    with pytest.raises(SpecError, match=r"pe_array\.mac\.count"):
+        load_accelerator_spec(_spec(**{"pe_array.mac.count": 4}))
+
+
+def test_per_pe_overrides_are_for_the_whole_level() -> None:
+    base = accelkit.evaluate("mlperf_tiny_ad", SMALL)
+    over = accelkit.evaluate("mlperf_tiny_ad", _spec(**{"memory.2.leakage": "1 mW", "memory.2.area": "0.01 mm2"}))
+    reg_default = base.priced.levels[2]
+    delta_leak = over.priced.leakage_w - (base.priced.leakage_w - reg_default.leakage.value * reg_default.instances)
+    assert delta_leak == pytest.approx(1e-3)
+
+
+def test_rebatching_an_evaluated_zoo_network_counts_the_batch() -> None:
+    from accelkit.workload.zoo import get_network
+
+    ev = accelkit.evaluate(get_network("mlperf_tiny_kws"), SMALL, batch=4, residency="dram")
+    assert ev.batch == 4 and ev.macs == 4 * 2_656_768
+    pool = next(r for r in ev.layers if r.op == "pool")
+    one = accelkit.evaluate("mlperf_tiny_kws", SMALL, residency="dram")
+    assert pool.ops == 4 * next(r for r in one.layers if r.op == "pool").ops
+
+
+def test_zoo_parameters_are_type_checked() -> None:
+    for bad in (1.5, True, "abc", 0):
+        with pytest.raises(AccelkitError, match="batch must be positive"):
+            accelkit.load_network("kws", batch=bad)

@@ -513,10 +513,11 @@ def _resident(net: Network, arch: Accelerator, residency: str) -> bool:
 
 
 def _batch_of(net: Network) -> int:
+    """The network's batch: set by rebatch, else the zoo parameter, else 1."""
+    if "batch" in net.provenance:
+        return int(net.provenance["batch"])
     params = net.provenance.get("zoo_params") or {}
-    if "batch" in params:
-        return int(params["batch"])
-    return int(net.provenance.get("batch", 1))
+    return int(params.get("batch", 1))
 
 
 def rebatch(net: Network, batch: int) -> Network:
@@ -545,7 +546,7 @@ def rebatch(net: Network, batch: int) -> Network:
         if dims[target] * factor_num % factor_den:
             raise AccelkitError(f"cannot re-batch layer {layer.name!r} from {current} to {batch}")
         dims[target] = dims[target] * factor_num // factor_den
-        layers.append(layer.with_(dims=dims))
+        layers.append(layer.with_(dims=dims, ops=layer.ops * factor_num // factor_den))
     tensors = {}
     for name, t in net.tensors.items():
         if t.is_constant or t.shape[0] % factor_den:

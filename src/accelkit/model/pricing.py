@@ -76,13 +76,20 @@ def _level_query(level: MemoryLevel) -> ComponentQuery:
 
 
 def _level_estimate(
-    level: MemoryLevel, what: str, query: ComponentQuery, tech: Technology, overrides: dict[str, float]
+    level: MemoryLevel,
+    what: str,
+    query: ComponentQuery,
+    tech: Technology,
+    overrides: dict[str, float],
+    instances: int = 1,
 ) -> Estimate:
     """A level's read/write energy, area or leakage: the spec's own field wins, else the estimators."""
     field_name = {"read": "read_energy", "write": "write_energy", "area": "area", "leakage": "leakage"}[what]
     value = getattr(level, field_name)
     if value is not None:
         unit = {"read": "J", "write": "J", "area": "m^2", "leakage": "W"}[what]
+        if what in ("area", "leakage"):  # the spec gives the whole level; prices are per instance
+            value = value / instances
         return Estimate(value, unit, "user override", f"spec field memory[{level.name}].{field_name}", "user")
     if what == "area":
         return estimate_area(query, tech, overrides)
@@ -118,8 +125,8 @@ def price(arch: Accelerator) -> PricedAccelerator:
         write = _level_estimate(lv, "write", q, tech, overrides)
         area = leak = None
         if lv.kind != "dram":
-            area = _level_estimate(lv, "area", q, tech, overrides)
-            leak = _level_estimate(lv, "leakage", q, tech, overrides)
+            area = _level_estimate(lv, "area", q, tech, overrides, inst)
+            leak = _level_estimate(lv, "leakage", q, tech, overrides, inst)
         levels.append(LevelPrices(lv.name, read, write, area, leak, inst))
     # one NoC hop = one PE pitch: the side of a square holding a MAC unit and the PE's own storage
     pe_area = mac_area.value * pa.macs_per_pe + sum(

@@ -96,7 +96,9 @@ class MacSpec(SpecModel):
     input: DType = "int8"
     weight: DType = "int8"
     output: DType = Field(default="int32", description="accumulator / partial-sum precision")
-    count: int = Field(default=1, ge=1, description="MAC units per PE")
+    count: int = Field(
+        default=1, ge=1, le=1, description="MAC units per PE (only 1 for now: model more MACs as more PEs)"
+    )
 
 
 class PEArraySpec(SpecModel):
@@ -131,8 +133,12 @@ class MemoryLevelSpec(SpecModel):
     interface: str | None = Field(default=None, description="DRAM interface: LPDDR2, LPDDR4, LPDDR5, DDR4, HBM2")
     read_energy: Joules | None = Field(default=None, description="override: energy per word read, e.g. '2.1 pJ'")
     write_energy: Joules | None = Field(default=None, description="override: energy per word written")
-    leakage: Watts | None = Field(default=None, description="override: leakage power of the whole level")
-    area: SquareMeters | None = Field(default=None, description="override: area of the whole level")
+    leakage: Watts | None = Field(
+        default=None, description="override: leakage power of the whole level (all PEs' copies for a per-PE level)"
+    )
+    area: SquareMeters | None = Field(
+        default=None, description="override: area of the whole level (all PEs' copies for a per-PE level)"
+    )
 
     @field_validator("operands")
     @classmethod
@@ -225,6 +231,7 @@ class AcceleratorSpec(SpecModel):
         return self
 
 
+_RESERVED_LEVEL_NAMES = frozenset({"mac", "noc", "adder", "leakage"})
 _FLOAT_RE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 
 
@@ -251,6 +258,10 @@ def _memory_problems(levels: list[dict[str, Any]]) -> list[tuple[str, str]]:
         elif seen_per_pe:
             problems.append(
                 (f"memory[{i}].per_pe", "a shared level cannot sit below a per-PE level (list outermost first)")
+            )
+        if m.get("name") in _RESERVED_LEVEL_NAMES:
+            problems.append(
+                (f"memory[{i}].name", f"{m.get('name')!r} is reserved for a breakdown component; choose another name")
             )
         if m.get("kind") in ("sram", "regfile", "scm") and m.get("capacity") is None:
             problems.append((f"memory[{i}].capacity", f"an on-chip {m.get('kind')} needs a capacity, e.g. '64 KiB'"))

@@ -98,6 +98,16 @@ def get_network(name: str, **params: Any) -> Network:
             f"zoo network {entry.name!r} has no parameter {', '.join(map(repr, unknown))}; "
             f"its parameters are: {', '.join(f'{k}={v!r}' for k, v in known.items()) or 'none'}"
         )
+    for key, value in params.items():
+        default = known[key]
+        if isinstance(default, bool) or default is None:
+            continue
+        if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise AccelkitError(f"zoo network {entry.name!r}: {key} must be positive and a whole number, got {value!r}")
+        if isinstance(default, float) and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise AccelkitError(f"zoo network {entry.name!r}: parameter {key!r} must be a number, got {value!r}")
+        if isinstance(default, str) and not isinstance(value, str):
+            raise AccelkitError(f"zoo network {entry.name!r}: parameter {key!r} must be text, got {value!r}")
     try:
         net = entry.build(**params)
     except (TypeError, ValueError) as exc:
