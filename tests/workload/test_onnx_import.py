@@ -1179,3 +1179,22 @@ def test_other_operators(
     assert net.tensors["y"].shape == out_shape and layer.inputs == ("x",)
     if op == "Cast":
         assert net.tensors["y"].dtype == FP16 and layer.precision[Operand.INPUT] == FP32
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [{"strides": [0, 0]}, {"pads": [1, 1]}, {"dilations": [0, 0]}],
+    ids=["zero-stride", "short-pads", "zero-dilation"],
+)
+def test_malformed_conv_attributes_are_clear_errors(tmp_path: Path, attrs: dict[str, object]) -> None:
+    model = make_model(
+        [node("Conv", ["x", "w"], ["y"], "bad_conv", **attrs)],
+        [vi("x", [1, 3, 8, 8])],
+        ["y"],
+        [init("w", rand(4, 3, 3, 3))],
+        output_shapes={"y": [1, 4, 8, 8]},
+    )
+    path = save(tmp_path, model)
+    with pytest.raises((UnsupportedOperator, ShapeError, NetworkFileError)) as err:
+        load_onnx(path)
+    assert str(path) in str(err.value) and "bad_conv" in str(err.value)

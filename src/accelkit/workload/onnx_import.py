@@ -536,6 +536,13 @@ class OnnxImporter:
             raise self.shape_error(node, _strip_source(exc)) from None
         except ValueError as exc:  # the builder refusing a fusion or a malformed combination of attributes
             raise self.unsupported(node, reason=str(exc)) from None
+        except AccelkitError:
+            raise
+        except (ArithmeticError, IndexError, KeyError, TypeError) as exc:
+            # malformed attributes (a zero stride, pads of the wrong length, ...) must not escape as a traceback
+            raise self.unsupported(
+                node, reason=f"malformed attributes or inputs ({type(exc).__name__}: {exc})"
+            ) from None
         for i, out in enumerate(node.output):
             if out and out not in self.builder.tensors and out not in self.consts and self._is_used(out):
                 raise self.unsupported(node, reason=f"its output #{i} ({out!r}) is not supported")
