@@ -119,11 +119,12 @@ def test_tpu_like_reaches_its_peak_and_on_chip_memory() -> None:
 
 @pytest.fixture(scope="module")
 def tinyml_peak() -> accelkit.Evaluation:
-    """A 3x3 conv that fills the 8 x 14 array exactly (P = 56 = 8 x 7, Q = 56 = 14 x 4): the regime of the peak."""
+    """A 3x3 conv that can fill the 8 x 14 array (P = 56 = 8 x 7, Q = 56 = 14 x 4), mapped for the highest
+    throughput: the cited figures pair the peak rate with the efficiency, so both are checked at that point."""
     b = NetworkBuilder("peak", dtype="int8")
     x = b.input("x", (1, 32, 56, 56))
     b.conv(x, 32, 3, padding="same", name="conv")
-    return accelkit.evaluate(b.build(), "tinyml_int8")
+    return accelkit.evaluate(b.build(), "tinyml_int8", objective="latency")
 
 
 def test_tinyml_reaches_10_gmacs_within_its_power_envelope(tinyml_peak: accelkit.Evaluation) -> None:
@@ -136,8 +137,9 @@ def test_tinyml_reaches_10_gmacs_within_its_power_envelope(tinyml_peak: accelkit
 
 @pytest.mark.xfail(
     strict=True,
-    reason="360 vs 600 GMAC/s/W (-40%) on this layer (528 on a 28x28x64 one): the generic PE array streams inputs "
-    "and weights from a banked L1 for every MAC, where GAP8's convolution engine reuses them in line buffers",
+    reason="287 vs 600 GMAC/s/W (-52%) at the peak-throughput mapping (the EDP mapping reaches 543 GMAC/s/W at "
+    "7.7 GMAC/s): the generic PE array streams inputs and weights from a banked L1 for every MAC, where GAP8's "
+    "convolution engine reuses them in line buffers",
 )
 def test_tinyml_energy_efficiency_at_peak(tinyml_peak: accelkit.Evaluation) -> None:
     pub = tinyml_peak.accelerator.published

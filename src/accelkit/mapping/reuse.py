@@ -95,8 +95,12 @@ def input_extent(layer: Layer) -> tuple[int, int]:
 
 
 def tile_elements(layer: Layer, ext: dict[LoopDim, int], operand: Operand) -> float:
-    """Elements of ``operand`` touched by a tile with the given loop extents."""
-    e = ext
+    """Elements of ``operand`` touched by a tile with the given loop extents.
+
+    Extents are clamped to the layer's loop bounds: a padded unrolling (a dimension smaller than the array axis,
+    or not a multiple of it) iterates over data that does not exist, which is neither stored nor moved.
+    """
+    e = {d: min(ext[d], layer.dims[d]) for d in LOOP_DIMS}
     if operand is Operand.WEIGHT:
         return e[LoopDim.G] * e[LoopDim.K] * e[LoopDim.C] * e[LoopDim.R] * e[LoopDim.S]
     sliding_rows, sliding_cols = window_extent(layer, e)
@@ -123,7 +127,8 @@ def halo_fraction(layer: Layer, ext: dict[LoopDim, int], dim: LoopDim, fanout: i
     if layer.transposed:
         return 1.0
     axis = 0 if dim is LoopDim.P else 1
-    p, r = (ext[LoopDim.P], ext[LoopDim.R]) if axis == 0 else (ext[LoopDim.Q], ext[LoopDim.S])
+    dp, dr = (LoopDim.P, LoopDim.R) if axis == 0 else (LoopDim.Q, LoopDim.S)
+    p, r = min(ext[dp], layer.dims[dp]), min(ext[dr], layer.dims[dr])  # real data only (see tile_elements)
     stride, dil = layer.stride[axis], layer.dilation[axis]
     span = (p - 1) * stride + (r - 1) * dil + 1
     if p * r < span:

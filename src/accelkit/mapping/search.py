@@ -115,7 +115,8 @@ class _Problem:
 
         ``ext`` has shape (..., 8, n); the result has shape (..., n).
         """
-        e = lambda d: ext[..., _DIM_INDEX[d], :]  # noqa: E731
+        dims = self.dims
+        e = lambda d: np.minimum(ext[..., _DIM_INDEX[d], :], dims[_DIM_INDEX[d]])  # noqa: E731 (see reuse.tile_elements)
         lay = self.layer
         if operand is Operand.WEIGHT:
             return e(LoopDim.G) * e(LoopDim.K) * e(LoopDim.C) * e(LoopDim.R) * e(LoopDim.S)
@@ -255,7 +256,8 @@ class _Problem:
                     halo = np.ones((2, n))
                     for axis, (dp, dr) in enumerate(((LoopDim.P, LoopDim.R), (LoopDim.Q, LoopDim.S))):
                         f = T[ms, _DIM_INDEX[dp], cols]
-                        e_p, e_r = ext[h, _DIM_INDEX[dp], :], ext[h, _DIM_INDEX[dr], :]
+                        e_p = np.minimum(ext[h, _DIM_INDEX[dp], :], self.dims[_DIM_INDEX[dp]])
+                        e_r = np.minimum(ext[h, _DIM_INDEX[dr], :], self.dims[_DIM_INDEX[dr]])
                         stride, dil = lay.stride[axis], lay.dilation[axis]
                         span = (e_p - 1) * stride + (e_r - 1) * dil + 1
                         fanout = np.where(ms < sl, s[_DIM_INDEX[dp]], 1.0) if h >= sl else 1.0
