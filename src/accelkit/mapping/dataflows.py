@@ -64,11 +64,13 @@ for _df in (
 ):
     DATAFLOWS.register(_df.name)(_df)
 
-_PER_AXIS = 4  # candidates kept per axis (largest products first)
+#: candidates kept per axis (most useful parallelism first); the free "best" dataflow keeps more
+_PER_AXIS = {"best": 6}
+_PER_AXIS_DEFAULT = 4
 
 
 def _axis_options(
-    layer: Layer, dims: tuple[LoopDim, ...], size: int, required: tuple[LoopDim, ...] = ()
+    layer: Layer, dims: tuple[LoopDim, ...], size: int, required: tuple[LoopDim, ...] = (), keep: int = 4
 ) -> list[dict[LoopDim, int]]:
     useful = [d for d in dims if layer.dims[d] > 1]
     per_dim: dict[LoopDim, list[int]] = {}
@@ -90,9 +92,14 @@ def _axis_options(
         if d in useful:  # the required dimension takes as much of the axis as it can
             want = min(layer.dims[d], size)
             options = [o for o in options if o.get(d, 1) == want] or [{d: want}]
-    # keep the fullest unrollings, preferring the dataflow's first-listed dims; remove duplicates
+    # keep the unrollings with the most useful parallelism: a factor f on a bound D keeps D / ceil(D / f) PEs busy
+    # on average (a padded unrolling wastes the rest); then the fullest, then the dataflow's first-listed dims
     rank = {d: i for i, d in enumerate(dims)}
-    options.sort(key=lambda o: (-math.prod(o.values()), sum(rank[d] for d in o), len(o)))
+
+    def useful(o: dict[LoopDim, int]) -> float:
+        return math.prod(layer.dims[d] / math.ceil(layer.dims[d] / f) for d, f in o.items())
+
+    options.sort(key=lambda o: (-useful(o), -math.prod(o.values()), sum(rank[d] for d in o), len(o)))
     seen: set[tuple[tuple[LoopDim, int], ...]] = set()
     out = []
     for o in options:
@@ -100,7 +107,7 @@ def _axis_options(
         if key not in seen:
             seen.add(key)
             out.append(o)
-        if len(out) >= _PER_AXIS:
+        if len(out) >= keep:
             break
     return out or [{}]
 
@@ -118,8 +125,9 @@ def spatial_candidates(layer: Layer, arch: Accelerator, dataflow: str) -> list[S
         rows_allowed = tuple(d for d in df.row_dims if d in rows_allowed) or rows_allowed
     if pa.col_dims and df.name != "best":
         cols_allowed = tuple(d for d in df.col_dims if d in cols_allowed) or cols_allowed
-    row_opts = _axis_options(layer, rows_allowed, pa.rows, df.required_rows)
-    col_opts = _axis_options(layer, cols_allowed, pa.cols * pa.clusters, df.required_cols)
+    keep = _PER_AXIS.get(df.name, _PER_AXIS_DEFAULT)
+    row_opts = _axis_options(layer, rows_allowed, pa.rows, df.required_rows, keep)
+    col_opts = _axis_options(layer, cols_allowed, pa.cols * pa.clusters, df.required_cols, keep)
     out = []
     for r in row_opts:
         for c in col_opts:
