@@ -258,3 +258,25 @@ def test_zoo_parameters_are_type_checked() -> None:
     for bad in (1.5, True, "abc", 0):
         with pytest.raises(AccelkitError, match="batch must be positive"):
             accelkit.load_network("kws", batch=bad)
+
+
+def test_override_keys_and_units_are_checked() -> None:
+    spec = _spec()
+    spec["energy_overrides"] = {"gbl.read": "1 pJ", "glb.area": "2 pJ", "glb.fly": "1 pJ", "glb.leakage": "1 mW"}
+    with pytest.raises(SpecError) as info:
+        load_accelerator_spec(spec)
+    msg = str(info.value)
+    assert "energy_overrides.gbl.read: unknown component 'gbl'" in msg
+    assert "energy_overrides.glb.area" in msg and "area" in msg
+    assert "energy_overrides.glb.fly" in msg and "glb.leakage" not in msg
+
+
+def test_a_supply_below_threshold_is_rejected() -> None:
+    with pytest.raises(SpecError, match=r"technology\.voltage: 0\.2 V is at or below the threshold"):
+        accelkit.evaluate("kws", _spec(**{"technology.voltage": "0.2 V"}))
+
+
+def test_a_directory_does_not_shadow_a_zoo_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "resnet18").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert accelkit.load_network("resnet18").name == "resnet18"

@@ -101,6 +101,25 @@ class Accelerator:
 
     @classmethod
     def from_spec(cls, spec: AcceleratorSpec) -> Accelerator:
+        from accelkit.errors import SpecError
+        from accelkit.hardware.technology import TechnologyError, threshold_voltage_v
+
+        tech = spec.technology
+        try:
+            vth = threshold_voltage_v(tech.node, tech.flavor)
+        except TechnologyError:
+            vth = None  # outside the scaling tables: the estimators will say so
+        if vth is not None and tech.voltage <= vth + 0.05:
+            raise SpecError(
+                [
+                    (
+                        "technology.voltage",
+                        f"{tech.voltage:g} V is at or below the threshold voltage "
+                        f"(about {vth:.2f} V at {tech.node * 1e9:g} nm): the circuit would not switch",
+                    )
+                ],
+                source=f"accelerator {spec.name!r}",
+            )
         levels = []
         for m in spec.memory:
             widest = default_width_bits(spec, m.operands)

@@ -183,8 +183,11 @@ class AcceleratorSpec(SpecModel):
     memory: list[MemoryLevelSpec] = Field(min_length=1, description="outermost (DRAM) first, registers last")
     noc: NoCSpec = Field(default_factory=NoCSpec)
     dataflow: DataflowName = "best"
-    energy_overrides: dict[str, Joules] = Field(
-        default_factory=dict, description="per-action energy overrides, e.g. {'mac': '0.2 pJ', 'glb.read': '6 pJ'}"
+    energy_overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="per-action overrides: {'mac': '0.2 pJ', 'glb.read': '6 pJ', 'glb.area': '0.5 mm2', "
+        "'glb.leakage': '1 mW'} (component: mac, adder, noc or a memory level; action: mac, add, hop, read, write, "
+        "area, leakage)",
     )
     #: Published figures the preset must reproduce (checked by golden tests), free-form.
     published: dict[str, Any] = Field(default_factory=dict)
@@ -204,6 +207,7 @@ class AcceleratorSpec(SpecModel):
     @model_validator(mode="after")
     def _hierarchy(self) -> AcceleratorSpec:
         problems = _memory_problems([m.model_dump() for m in self.memory])
+        problems += _override_problems(self.energy_overrides, [m.name for m in self.memory])
         from accelkit.workload.ir import DataType
 
         mac = self.pe_array.mac
@@ -243,6 +247,35 @@ def _coerce_numbers(v: Any) -> Any:
     if isinstance(v, str) and _FLOAT_RE.match(v.strip()):
         return float(v)
     return v
+
+
+_COMPONENT_ACTIONS = {"mac": ("mac", "area", "leakage"), "adder": ("add", "area", "leakage"), "noc": ("hop",)}
+_LEVEL_ACTIONS = ("read", "write", "area", "leakage")
+_ACTION_UNIT = {"area": "area", "leakage": "power"}
+
+
+def _override_problems(overrides: dict[str, Any], levels: list[str]) -> list[tuple[str, str]]:
+    """Override keys must name a component and one of its actions; values must carry the action's unit."""
+    problems: list[tuple[str, str]] = []
+    for key, value in overrides.items():
+        name, _, action = key.partition(".")
+        allowed = _COMPONENT_ACTIONS.get(name) or (_LEVEL_ACTIONS if name in levels else None)
+        path = f"energy_overrides.{key}"
+        if allowed is None:
+            known = ", ".join([*_COMPONENT_ACTIONS, *levels])
+            problems.append((path, f"unknown component {name!r}; expected one of {known}"))
+            continue
+        if action and action not in allowed:
+            problems.append((path, f"{name!r} has no action {action!r}; expected one of {', '.join(allowed)}"))
+            continue
+        if not action and name not in _COMPONENT_ACTIONS:
+            problems.append((path, f"give the action too, e.g. '{name}.read'"))
+            continue
+        try:
+            units.parse_quantity(value, _ACTION_UNIT.get(action, "energy"))
+        except units.UnitError as exc:
+            problems.append((path, str(exc)))
+    return problems
 
 
 def _memory_problems(levels: list[dict[str, Any]]) -> list[tuple[str, str]]:

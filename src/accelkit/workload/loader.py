@@ -131,7 +131,7 @@ def load_network(
         return network_from_spec(validate_spec(NetworkSpec, dict(source), source="network spec"))
     text = os.fspath(source)
     p = Path(text)
-    looks_like_file = p.suffix.lower() in {*_MODEL_SUFFIXES, ".yaml", ".yml"} or os.sep in text or p.exists()
+    looks_like_file = p.suffix.lower() in {*_MODEL_SUFFIXES, ".yaml", ".yml"} or os.sep in text or p.is_file()
     if looks_like_file and not (zoo.is_zoo_name(text) and not p.exists()):
         if params:
             raise AccelkitError(f"parameters {sorted(params)} apply to zoo networks, not to files", source=text)
