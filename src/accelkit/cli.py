@@ -349,25 +349,7 @@ def _finite(obj: Any) -> Any:
 def evaluation_json(ev: Any) -> dict[str, Any]:
     """The ``evaluate --json`` document (keys follow the output contract in DESIGN.md)."""
     net = ev.network
-    layers = []
-    for r in ev.layers:
-        layers.append(
-            {
-                "name": r.name,
-                "op": r.op,
-                "macs": r.macs,
-                "ops": r.ops,
-                "energy_j": r.energy_j,
-                "latency_s": r.latency_s,
-                "cycles": r.cycles,
-                "compute_cycles": r.compute_cycles,
-                "utilization": r.utilization,
-                "bound": r.bound,
-                "traffic_bytes": r.traffic_bytes,
-                "energy_by_level_j": r.energy_by_level_j,
-                "mapping": r.mapping.to_dict() if r.mapping else None,
-            }
-        )
+    layers = [r.to_dict() for r in ev.layers]
     arch = ev.accelerator
     return {
         "accelkit_version": __version__,

@@ -241,29 +241,24 @@ def estimate_energy(
     raise EstimatorNotFound(query, action, tech, tried)
 
 
-def estimate_area(query: ComponentQuery, tech: Technology, overrides: Mapping[str, Any] | None = None) -> Estimate:
-    """Area (m^2) of ``query``'s component at ``tech``; override key ``"<name>.area"``."""
-    found = _override(overrides, [f"{query.key}.area"], units.area, "m^2")
-    if found is not None:
-        return found
+def _first_estimate(query: ComponentQuery, tech: Technology, what: str) -> Estimate:
+    """The first registered estimator (by priority) that accepts ``query`` for ``what`` (area or leakage)."""
     tried = []
     for est in registered_estimators(query.kind):
-        result = est.area(query, tech)
+        result = getattr(est, what)(query, tech)
         if result is not None:
             return result
         tried.append(est.name)
-    raise EstimatorNotFound(query, "area", tech, tried)
+    raise EstimatorNotFound(query, what, tech, tried)
+
+
+def estimate_area(query: ComponentQuery, tech: Technology, overrides: Mapping[str, Any] | None = None) -> Estimate:
+    """Area (m^2) of ``query``'s component at ``tech``; override key ``"<name>.area"``."""
+    found = _override(overrides, [f"{query.key}.area"], units.area, "m^2")
+    return found if found is not None else _first_estimate(query, tech, "area")
 
 
 def estimate_leakage(query: ComponentQuery, tech: Technology, overrides: Mapping[str, Any] | None = None) -> Estimate:
     """Leakage power (W) of ``query``'s component at ``tech``; override key ``"<name>.leakage"``."""
     found = _override(overrides, [f"{query.key}.leakage"], units.power, "W")
-    if found is not None:
-        return found
-    tried = []
-    for est in registered_estimators(query.kind):
-        result = est.leakage(query, tech)
-        if result is not None:
-            return result
-        tried.append(est.name)
-    raise EstimatorNotFound(query, "leakage", tech, tried)
+    return found if found is not None else _first_estimate(query, tech, "leakage")

@@ -67,6 +67,24 @@ class LayerResult:
     latency_s: float
     bound: str  # "compute" or the name of the level whose bandwidth limits the layer
 
+    def to_dict(self) -> dict[str, Any]:
+        """The per-layer record of the ``evaluate --json`` output contract."""
+        return {
+            "name": self.name,
+            "op": self.op,
+            "macs": self.macs,
+            "ops": self.ops,
+            "energy_j": self.energy_j,
+            "latency_s": self.latency_s,
+            "cycles": self.cycles,
+            "compute_cycles": self.compute_cycles,
+            "utilization": self.utilization,
+            "bound": self.bound,
+            "traffic_bytes": dict(self.traffic_bytes),
+            "energy_by_level_j": dict(self.energy_by_level_j),
+            "mapping": self.mapping.to_dict() if self.mapping else None,
+        }
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -192,23 +210,19 @@ class Evaluation:
         return pd.DataFrame([r.__dict__ for r in self.breakdown])
 
     def layers_dataframe(self) -> pd.DataFrame:
+        """One row per layer; traffic and energy per level flattened into columns."""
         import pandas as pd
 
         rows = []
         for r in self.layers:
+            d = r.to_dict()
+            traffic, energy = d.pop("traffic_bytes"), d.pop("energy_by_level_j")
+            d.pop("mapping")
             rows.append(
                 {
-                    "name": r.name,
-                    "op": r.op,
-                    "macs": r.macs,
-                    "energy_j": r.energy_j,
-                    "latency_s": r.latency_s,
-                    "cycles": r.cycles,
-                    "compute_cycles": r.compute_cycles,
-                    "utilization": r.utilization,
-                    "bound": r.bound,
-                    **{f"traffic_{k}_bytes": v for k, v in r.traffic_bytes.items()},
-                    **{f"energy_{k}_j": v for k, v in r.energy_by_level_j.items()},
+                    **d,
+                    **{f"traffic_{k}_bytes": v for k, v in traffic.items()},
+                    **{f"energy_{k}_j": v for k, v in energy.items()},
                 }
             )
         return pd.DataFrame(rows)
