@@ -280,3 +280,35 @@ def test_a_directory_does_not_shadow_a_zoo_name(tmp_path: Path, monkeypatch: pyt
     (tmp_path / "resnet18").mkdir()
     monkeypatch.chdir(tmp_path)
     assert accelkit.load_network("resnet18").name == "resnet18"
+
+
+def test_the_search_and_evaluate_use_the_same_latency_model() -> None:
+    """The mapper's EDP objective is (its energy) x (its cycles); its cycles must be the ones evaluate reports."""
+    from accelkit.mapping.search import counts_energy
+    from accelkit.model.pricing import price
+
+    ev = accelkit.evaluate("mlperf_tiny_kws", SMALL, residency="dram")
+    costs = price(ev.accelerator).unit_costs
+    for layer, r in zip(ev.network.layers, ev.layers, strict=True):
+        if r.mapping is None:
+            continue
+        energy = counts_energy(accelkit.mapping.analyze(layer, ev.accelerator, r.mapping), ev.accelerator, costs)
+        assert r.mapping.info["objective_value"] / energy == pytest.approx(r.cycles, rel=1e-9), r.name
+
+
+def test_dram_reads_and_writes_share_one_bus() -> None:
+    spec = _spec(**{"memory.0.read_bandwidth": 0.01, "memory.0.write_bandwidth": 0.01})
+    ev = accelkit.evaluate("mlperf_tiny_ad", spec, residency="dram")
+    r = next(r for r in ev.layers if r.name == "dense1")
+    assert r.bound == "dram"
+    words = r.traffic_bytes["dram"] * 8 / 64  # 64-bit words, reads and writes together
+    assert r.cycles == pytest.approx(words / 0.01, rel=1e-9)
+
+
+def test_embedding_lookups_fetch_their_rows() -> None:
+    ev = accelkit.evaluate("bert_tiny", "edge_npu_int8", residency="dram")
+    gathers = [r for r, lyr in zip(ev.layers, ev.network.layers, strict=True) if lyr.attrs.get("fn") == "gather"]
+    assert gathers
+    for r, lyr in zip(gathers, [lyr for lyr in ev.network.layers if lyr.attrs.get("fn") == "gather"], strict=True):
+        out_bytes = sum(ev.network.tensors[t].elements for t in lyr.outputs) * lyr.bits_of(accelkit.Operand.OUTPUT) / 8
+        assert r.traffic_bytes["dram"] >= 2 * out_bytes  # the rows read from the table + the output written

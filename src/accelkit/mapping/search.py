@@ -341,7 +341,10 @@ class _Problem:
                 arr[lvl] -= w * chosen
         rbw = np.array([self.arch.levels[i].read_bandwidth for i in range(L)])
         wbw = np.array([self.arch.levels[i].write_bandwidth for i in range(L)])
-        cycles = np.maximum(compute, np.maximum(np.max(rw / rbw[:, None], axis=0), np.max(ww / wbw[:, None], axis=0)))
+        # as evaluate's latency: a DRAM bus is half-duplex (reads + writes), on-chip ports run side by side
+        half = np.array([self.arch.levels[i].kind == "dram" for i in range(L)])[:, None]
+        rc, wc = rw / rbw[:, None], ww / wbw[:, None]
+        cycles = np.maximum(compute, np.max(np.where(half, rc + wc, np.maximum(rc, wc)), axis=0))
         if objective == "latency":
             return cycles + energy * 1e-6, best_order  # energy (J << 1) breaks ties only
         return energy * cycles, best_order

@@ -14,7 +14,8 @@ Modelling conventions (stated once; the closing notes of the cost-model issue di
 * **Non-MAC layers** (pooling, elementwise, data movement) run on a vector datapath with one lane per PE: their
   operations cost one accumulator-width add each; their data is staged through the innermost shared level.
 * **Latency.** A level's transfers overlap with compute (double buffering); a layer takes the longest of its
-  compute cycles and every level's read and write cycles at its bandwidth. Stall = latency - compute.
+  compute cycles and every level's read and write cycles at its bandwidth (a DRAM bus is half-duplex: its reads
+  and writes add up; on-chip read and write ports work side by side). Stall = latency - compute.
 * **Power** = dynamic energy / latency + leakage (every on-chip level and the MAC array, for the whole latency).
 """
 
@@ -272,7 +273,8 @@ def _level_cycles(counts_bits: dict[str, tuple[float, float]], arch: Accelerator
         n = max(n, 1)
         rc = rd / lv.width_bits / n / lv.read_bandwidth if rd else 0.0
         wc = wr / lv.width_bits / n / lv.write_bandwidth if wr else 0.0
-        out[lv.name] = max(rc, wc)
+        # a DRAM bus is half-duplex: its reads and writes take turns; on-chip ports run side by side
+        out[lv.name] = rc + wc if lv.kind == "dram" else max(rc, wc)
     return out
 
 
@@ -326,6 +328,8 @@ def _vector_layer(layer: Layer, net: Network, priced: PricedAccelerator) -> tupl
         if not net.tensors[net.base_tensor(t)].is_constant
     )
     out_bits = sum(net.tensors[t].elements * layer.bits_of(Operand.OUTPUT) for t in layer.outputs)
+    if layer.attrs.get("fn") == "gather":  # an embedding lookup fetches one table row per output row
+        in_bits += out_bits
     traffic = {lv.name: LevelTraffic() for lv in arch.levels}
     top = arch.levels[0].name
     traffic[top].read_bits[Operand.INPUT] += in_bits
