@@ -312,3 +312,8 @@ def test_embedding_lookups_fetch_their_rows() -> None:
     for r, lyr in zip(gathers, [lyr for lyr in ev.network.layers if lyr.attrs.get("fn") == "gather"], strict=True):
         out_bytes = sum(ev.network.tensors[t].elements for t in lyr.outputs) * lyr.bits_of(accelkit.Operand.OUTPUT) / 8
         assert r.traffic_bytes["dram"] >= 2 * out_bytes  # the rows read from the table + the output written
+
+
+def test_a_word_narrower_than_one_bit_is_rejected() -> None:
+    with pytest.raises(SpecError, match=r"memory\[1\]\.width"):
+        load_accelerator_spec(_spec(**{"memory.1.width": "0.5 b"}))

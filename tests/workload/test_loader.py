@@ -88,3 +88,10 @@ def test_parse_input_shape(text: str, expected: tuple[str | None, list[int]]) ->
 def test_parse_input_shape_rejects_bad_text(text: str) -> None:
     with pytest.raises(AccelkitError, match="input-shape"):
         parse_input_shape(text)
+
+
+def test_a_key_given_twice_in_a_spec_is_an_error(tmp_path: Path) -> None:
+    p = tmp_path / "twice.yaml"
+    p.write_text("network:\n  zoo: kws\n  zoo: vww\n")
+    with pytest.raises(SpecError, match=r"key 'zoo' appears twice \(first on line 2\)"):
+        accelkit.load_network(p)

@@ -119,7 +119,7 @@ class MemoryLevelSpec(SpecModel):
     name: str = Field(min_length=1)
     kind: Literal["dram", "sram", "regfile", "scm"] = Field(description="dram, sram, regfile or scm (latches)")
     capacity: Bits | None = Field(default=None, description="size, e.g. '108 KiB' (per PE if per_pe); dram: none")
-    width: Bits | None = Field(default=None, description="word width, e.g. '64 b' (default: widest operand)")
+    width: Bits | None = Field(default=None, ge=1, description="word width, e.g. '64 b' (default: widest operand)")
     banks: int = Field(default=1, ge=1)
     read_bandwidth: float | None = Field(default=None, gt=0, description="words per cycle (None = unlimited)")
     write_bandwidth: float | None = Field(default=None, gt=0, description="words per cycle (None = unlimited)")
