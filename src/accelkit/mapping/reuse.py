@@ -10,7 +10,8 @@ Model (Timeloop-style, stated once):
   including the innermost loop that indexes the operand; loops inside it that do not index the operand reuse
   the tile (stationarity). Levels that do not hold an operand are bypassed.
 * Crossing the PE array (from a shared level into per-PE levels), one read of the parent reaches every PE that
-  needs the same data when the NoC multicasts; otherwise each PE reads its own copy.
+  needs the same data when the NoC multicasts — the parent reads the union of the PEs' tiles (neighbouring PEs'
+  input windows overlap); otherwise each PE reads its own copy.
 * Outputs: each visit of an output tile ends with a write-back to the parent; a revisit first reads the partial
   sums back. Partial sums reduced across PEs (an adder tree) reach the parent once per reduction group.
 * MACs read their input and weight from the innermost level holding each (once per MAC, or once per multicast
@@ -213,7 +214,13 @@ def analyze(layer: Layer, arch: Accelerator, mapping: Mapping) -> AccessCounts:
             if o is not Operand.OUTPUT:
                 moved = visits * tile * inst
                 traffic[hname].write_bits[o] += moved * bits[o]
-                parent_reads = visits * tile * (s_rel if (crossing and multicast) else inst)
+                if crossing and multicast:
+                    # one read serves every PE that needs it: the parent reads the union of the PEs' tiles (for
+                    # inputs, neighbouring PEs' windows overlap; for weights the union is tile x distinct PEs)
+                    union = tile_elements(layer, {d: ext(h)[d] * spatial[d] for d in LOOP_DIMS}, o)
+                    parent_reads = visits * min(union, tile * s_rel)
+                else:
+                    parent_reads = visits * tile * inst
                 traffic[pname].read_bits[o] += parent_reads * bits[o]
                 if crossing:
                     noc[o] += moved * bits[o]

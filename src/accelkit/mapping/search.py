@@ -266,13 +266,17 @@ class _Problem:
                     factor = halo[_ORDER_PQ]  # (NO, n): the P or Q halo of each order
                     loads = loads * np.where(has[None, :] & npq_inner, factor, 1.0)
                 if o is not Operand.OUTPUT:
-                    up = s_rel if (crossing and multicast) else inst
-                    alpha = tile * (inst * b * c.write_j_per_bit[h] + up * b * c.read_j_per_bit[p])
+                    if crossing and multicast:  # the parent reads the union of the PEs' tiles (see reuse.py)
+                        union = self.tile(ext[h] * s[:, None], o)
+                        parent_tile = np.minimum(union, tile * s_rel)
+                    else:
+                        parent_tile = tile * inst
+                    alpha = tile * inst * b * c.write_j_per_bit[h] + parent_tile * b * c.read_j_per_bit[p]
                     if crossing:
                         alpha = alpha + tile * inst * b * c.noc_j_per_bit
                     base += alpha * full
                     wh = tile * (inst * b / self._width(h) / self._inst(h, active))
-                    wp = tile * (up * b / self._width(p) / self._inst(p, active))
+                    wp = parent_tile * (b / self._width(p) / self._inst(p, active))
                     moves = [(ww, h, wh), (rw, p, wp)]
                     ww[h] += wh * full
                     rw[p] += wp * full
