@@ -31,7 +31,14 @@ import numpy as np
 from accelkit.errors import AccelkitError
 from accelkit.hardware.accelerator import Accelerator
 from accelkit.mapping.dataflows import SpatialCandidate, spatial_candidates
-from accelkit.mapping.mapping import CLASS_DIMS, CLASS_NAMES, IRRELEVANT_CLASS, LEVEL_ORDERS, Mapping
+from accelkit.mapping.mapping import (
+    CLASS_DIMS,
+    CLASS_NAMES,
+    IRRELEVANT_CLASS,
+    LEVEL_ORDERS,
+    Mapping,
+    class_order_to_dims,
+)
 from accelkit.mapping.reuse import OPERANDS, AccessCounts, input_extent, operand_bits, relevant_dims
 from accelkit.workload.ir import LOOP_DIMS, Layer, LoopDim, Operand
 
@@ -459,8 +466,6 @@ def search(
 
 
 def _order_dims(index: int, transposed: bool = False) -> tuple[LoopDim, ...]:
-    from accelkit.mapping.mapping import class_order_to_dims
-
     order, inner = LEVEL_ORDERS[index]
     dims = class_order_to_dims(order, inner)
     if not transposed:

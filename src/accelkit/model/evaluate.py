@@ -33,7 +33,7 @@ from accelkit.mapping.mapping import Mapping
 from accelkit.mapping.reuse import OPERANDS, AccessCounts, analyze
 from accelkit.mapping.search import MappingError, Objective, search
 from accelkit.model.pricing import PricedAccelerator, price
-from accelkit.workload.ir import DataType, Layer, LoopDim, Network, Operand
+from accelkit.workload.ir import Layer, LoopDim, Network, Operand
 from accelkit.workload.stats import network_stats
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -245,13 +245,10 @@ def _cast_to_datapath(net: Network, arch: Accelerator) -> tuple[Network, list[st
                 changed = True
         if changed:
             cast.append(layer.name)
-            layer = layer.with_(precision=prec, bias_dtype=_bias_dtype(pa.mac_output) if layer.bias else None)
+            # biases join the partial sums: they take the accumulator's precision
+            layer = layer.with_(precision=prec, bias_dtype=pa.mac_output if layer.bias else None)
         layers.append(layer)
     return (net.with_layers(layers) if cast else net), cast
-
-
-def _bias_dtype(acc: DataType) -> DataType:
-    return acc
 
 
 def _mapping_key(layer: Layer) -> tuple[Any, ...]:
