@@ -417,7 +417,7 @@ class Network:
                 raise ValueError(f"network {self.name!r}: duplicate layer name {layer.name!r}")
             names.add(layer.name)
             for t in layer.inputs:
-                if self.base_tensor(t) not in produced and not self.tensors.get(t, Tensor(t, (1,))).is_constant:
+                if self.base_tensor(t) not in produced and not self._is_constant(t):
                     raise ValueError(
                         f"network {self.name!r}: layer {layer.name!r} reads {t!r} before it is produced "
                         "(layers must be in topological order)"
@@ -429,6 +429,10 @@ class Network:
         for t in self.outputs:
             if self.base_tensor(t) not in produced:
                 raise ValueError(f"network {self.name!r}: output {t!r} is never produced")
+
+    def _is_constant(self, tensor: str) -> bool:
+        t = self.tensors.get(tensor)
+        return t is not None and t.is_constant
 
     # ---- lookup --------------------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Layer]:
