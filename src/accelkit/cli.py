@@ -6,12 +6,10 @@ shown only with ``--debug``.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -19,6 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from accelkit import __version__
+from accelkit.cli_support import cli_errors
+from accelkit.cli_support import console as _out
+from accelkit.cli_support import state as cli_state
 from accelkit.errors import AccelkitError
 from accelkit.kit.cli import kit_app
 from accelkit.workload.ir import LOOP_DIMS, Network, Operand
@@ -37,33 +38,6 @@ app.add_typer(network_app, name="network")
 app.add_typer(list_app, name="list")
 app.add_typer(kit_app, name="kit")
 
-_state: dict[str, Any] = {"debug": False}
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _out() -> Console:
-    """Rich console; when not attached to a terminal (pipes, files, CI logs) tables are not squeezed to 80 cols."""
-    console = Console(soft_wrap=False)
-    if not console.is_terminal:
-        console = Console(soft_wrap=False, width=200)
-    return console
-
-
-def cli_errors(fn: F) -> F:
-    """Turn user errors into exit status 2 with a clear message on stderr (traceback only with --debug)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except AccelkitError as exc:
-            if _state["debug"]:
-                raise
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
 
 def _version(value: bool) -> None:
     if value:
@@ -78,7 +52,7 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    _state["debug"] = debug
+    cli_state["debug"] = debug
 
 
 # ---- helpers ----------------------------------------------------------------------------------------------------

@@ -6,19 +6,17 @@ and a one-paragraph message on stderr (a traceback only with ``accelkit --debug`
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from accelkit import kit
+from accelkit.cli_support import cli_errors
+from accelkit.cli_support import console as _out
 from accelkit.errors import AccelkitError
 from accelkit.kit.schema import BLOCK_TITLES, Block, Level, Metric, Technique
 
@@ -26,37 +24,6 @@ kit_app = typer.Typer(
     help="The literature catalog: NN-accelerator optimization techniques and their measured, sourced effects.",
     no_args_is_help=True,
 )
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _debug() -> bool:
-    main = sys.modules.get("accelkit.cli")
-    state = getattr(main, "_state", None) if main is not None else None
-    return bool(state.get("debug")) if isinstance(state, dict) else False
-
-
-def kit_errors(fn: F) -> F:
-    """User errors -> exit status 2 with the message on stderr (traceback only under ``accelkit --debug``)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except AccelkitError as exc:
-            if _debug():
-                raise
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _out() -> Console:
-    console = Console(soft_wrap=False)
-    if not console.is_terminal:
-        console = Console(soft_wrap=False, width=200)
-    return console
 
 
 def _t(text: Any) -> Text:
@@ -92,7 +59,7 @@ MinOpt = Annotated[
 
 # ---- list ---------------------------------------------------------------------------------------------------------
 @kit_app.command("list")
-@kit_errors
+@cli_errors
 def list_cmd(
     level: LevelOpt = None,
     block: BlockOpt = None,
@@ -166,7 +133,7 @@ def _show_json(t: Technique) -> dict[str, Any]:
 
 
 @kit_app.command("show")
-@kit_errors
+@cli_errors
 def show_cmd(
     technique_id: Annotated[str, typer.Argument(metavar="ID", help="Technique id (or alias), e.g. zero-gating.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -236,7 +203,7 @@ def show_cmd(
 
 # ---- export -------------------------------------------------------------------------------------------------------
 @kit_app.command("export")
-@kit_errors
+@cli_errors
 def export_cmd(
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(kit.EXPORT_FORMATS)}.")] = "json",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
@@ -268,7 +235,7 @@ def _range(r: tuple[float, float] | None) -> str:
 
 
 @kit_app.command("compare")
-@kit_errors
+@cli_errors
 def compare_cmd(
     a: Annotated[str, typer.Argument(metavar="ID_A", help="First technique id.")],
     b: Annotated[str, typer.Argument(metavar="ID_B", help="Second technique id.")],
@@ -305,7 +272,7 @@ def compare_cmd(
 
 # ---- headlines ----------------------------------------------------------------------------------------------------
 @kit_app.command("headlines")
-@kit_errors
+@cli_errors
 def headlines_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """The survey's headline range (10,000x memory, 33x energy) and what it could be traced to."""
     heads = kit.headlines()
