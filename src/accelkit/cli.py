@@ -584,6 +584,8 @@ def main() -> None:
     try:
         app()
     except AccelkitError as exc:  # errors raised outside a command (e.g. in a callback)
+        if cli_state["debug"]:
+            raise
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
 

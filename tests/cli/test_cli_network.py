@@ -100,3 +100,14 @@ def test_bad_spec_file(tmp_path: Path) -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("accelkit ")
+
+
+def test_debug_shows_the_traceback_from_the_console_script() -> None:
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-c", "import sys; sys.argv[0] = 'accelkit'; from accelkit.cli import main; main()"]
+    plain = subprocess.run([*cmd, "network", "show", "nosuch"], capture_output=True, text=True, check=False)
+    assert plain.returncode == 2 and "Traceback" not in plain.stderr and "unknown network" in plain.stderr
+    debug = subprocess.run([*cmd, "--debug", "network", "show", "nosuch"], capture_output=True, text=True, check=False)
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
