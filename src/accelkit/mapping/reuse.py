@@ -29,7 +29,11 @@ Model (Timeloop-style, stated once):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from accelkit.hardware.accelerator import Accelerator
 from accelkit.mapping.mapping import Mapping
@@ -79,20 +83,37 @@ def operand_bits(layer: Layer, arch: Accelerator) -> dict[Operand, int]:
     }
 
 
-def window_extent(layer: Layer, e: dict[LoopDim, int]) -> tuple[int, int]:
-    """Input rows and columns touched by P_t x R_t (Q_t x S_t) windows: their span, or P_t * R_t when the
-    windows do not overlap (a stride larger than the window skips rows, e.g. a strided 1x1 convolution)."""
-    sh, sw = layer.stride
-    dh, dw = layer.dilation
-    rows = min((e[LoopDim.P] - 1) * sh + (e[LoopDim.R] - 1) * dh + 1, e[LoopDim.P] * e[LoopDim.R])
-    cols = min((e[LoopDim.Q] - 1) * sw + (e[LoopDim.S] - 1) * dw + 1, e[LoopDim.Q] * e[LoopDim.S])
-    return rows, cols
-
-
 def input_extent(layer: Layer) -> tuple[int, int]:
     """Rows and columns of the (unpadded) input a convolution reads."""
     top, left, bottom, right = layer.padding
     return max(layer.input_rows - top - bottom, 1), max(layer.input_cols - left - right, 1)
+
+
+def tile_size(layer: Layer, e: Callable[[LoopDim], Any], operand: Operand) -> Any:
+    """Elements of ``operand`` in a tile whose loop extents ``e(dim)`` gives (numbers or numpy arrays alike).
+
+    ``e`` must already be clamped to the layer's loop bounds (see :func:`tile_elements`). Input and output
+    windows span ``(P_t-1)*stride + (R_t-1)*dilation + 1`` rows, or ``P_t * R_t`` when the windows do not
+    overlap (a stride larger than the window skips rows, e.g. a strided 1x1 convolution); an input tile never
+    holds more rows/columns than the unpadded input has (padding is generated, not fetched).
+    """
+    if operand is Operand.WEIGHT:
+        return e(LoopDim.G) * e(LoopDim.K) * e(LoopDim.C) * e(LoopDim.R) * e(LoopDim.S)
+    sh, sw = layer.stride
+    dh, dw = layer.dilation
+    p, q, r, s_ = e(LoopDim.P), e(LoopDim.Q), e(LoopDim.R), e(LoopDim.S)
+    rows = np.minimum((p - 1) * sh + (r - 1) * dh + 1, p * r)
+    cols = np.minimum((q - 1) * sw + (s_ - 1) * dw + 1, q * s_)
+    if operand is Operand.INPUT:
+        if layer.transposed:
+            rows, cols = p, q
+        else:
+            in_rows, in_cols = input_extent(layer)
+            rows, cols = np.minimum(rows, in_rows), np.minimum(cols, in_cols)
+        return e(LoopDim.N) * e(LoopDim.G) * e(LoopDim.C) * rows * cols
+    if not layer.transposed:
+        rows, cols = p, q
+    return e(LoopDim.N) * e(LoopDim.G) * e(LoopDim.K) * rows * cols
 
 
 def tile_elements(layer: Layer, ext: dict[LoopDim, int], operand: Operand) -> float:
@@ -101,40 +122,55 @@ def tile_elements(layer: Layer, ext: dict[LoopDim, int], operand: Operand) -> fl
     Extents are clamped to the layer's loop bounds: a padded unrolling (a dimension smaller than the array axis,
     or not a multiple of it) iterates over data that does not exist, which is neither stored nor moved.
     """
-    e = {d: min(ext[d], layer.dims[d]) for d in LOOP_DIMS}
-    if operand is Operand.WEIGHT:
-        return e[LoopDim.G] * e[LoopDim.K] * e[LoopDim.C] * e[LoopDim.R] * e[LoopDim.S]
-    sliding_rows, sliding_cols = window_extent(layer, e)
-    if operand is Operand.INPUT:
-        if layer.transposed:
-            rows, cols = e[LoopDim.P], e[LoopDim.Q]
-        else:  # padding is not data: a tile never holds more rows/cols than the input has
-            in_rows, in_cols = input_extent(layer)
-            rows, cols = min(sliding_rows, in_rows), min(sliding_cols, in_cols)
-        return e[LoopDim.N] * e[LoopDim.G] * e[LoopDim.C] * rows * cols
-    rows, cols = (sliding_rows, sliding_cols) if layer.transposed else (e[LoopDim.P], e[LoopDim.Q])
-    return e[LoopDim.N] * e[LoopDim.G] * e[LoopDim.K] * rows * cols
+    return float(tile_size(layer, lambda d: min(ext[d], layer.dims[d]), operand))
+
+
+def halo_share(layer: Layer, p: Any, r: Any, fanout: Any, axis: int) -> Any:
+    """New share of an input tile per step of a P (axis 0) or Q (axis 1) loop; numbers or numpy arrays alike.
+
+    A tile spans ``(p-1)*stride + (r-1)*dilation + 1`` input rows and the next one starts ``p*fanout*stride``
+    rows further (``fanout``: the PEs sharing the loop's step when it sits above the PE array), so only that many
+    rows are new while the buffer keeps the overlap. 1.0 when tiles do not overlap, when the windows leave holes
+    (a dilated tile is not contiguous) and for transposed convolutions (their outputs, not their inputs, slide).
+    ``p`` and ``r`` are clamped extents (real data only).
+    """
+    if layer.transposed:
+        return np.ones_like(np.asarray(p, dtype=float))
+    stride, dil = layer.stride[axis], layer.dilation[axis]
+    span = (p - 1) * stride + (r - 1) * dil + 1
+    return np.where(p * r < span, 1.0, np.minimum(p * fanout * stride / span, 1.0))
 
 
 def halo_fraction(layer: Layer, ext: dict[LoopDim, int], dim: LoopDim, fanout: int = 1) -> float:
-    """Share of an input tile that is new when a P (or Q) loop steps to the next tile (sliding-window reuse).
-
-    A tile spans ``(P_t-1)*stride + (R_t-1)*dilation + 1`` input rows and the next one starts
-    ``P_t*fanout*stride`` rows further (``fanout``: the PEs sharing the loop's step when it sits above the PE
-    array), so only that many rows are new while the buffer keeps the overlap. 1.0 when tiles do not overlap,
-    when the windows leave holes (a dilated tile is not contiguous) and for transposed convolutions (their
-    outputs, not their inputs, slide).
-    """
-    if layer.transposed:
-        return 1.0
+    """:func:`halo_share` for one tile given by its loop extents, stepping along ``dim`` (P or Q)."""
     axis = 0 if dim is LoopDim.P else 1
     dp, dr = (LoopDim.P, LoopDim.R) if axis == 0 else (LoopDim.Q, LoopDim.S)
-    p, r = min(ext[dp], layer.dims[dp]), min(ext[dr], layer.dims[dr])  # real data only (see tile_elements)
-    stride, dil = layer.stride[axis], layer.dilation[axis]
-    span = (p - 1) * stride + (r - 1) * dil + 1
-    if p * r < span:
-        return 1.0
-    return min(p * fanout * stride / span, 1.0)
+    p, r = min(ext[dp], layer.dims[dp]), min(ext[dr], layer.dims[dr])
+    return float(halo_share(layer, p, r, fanout, axis))
+
+
+def fits(arch: Accelerator, bits: dict[Operand, int], tiles: dict[Operand, Any]) -> Any:
+    """Whether every on-chip level holds its tiles: ``tiles[o][i]`` is operand o's tile at level i (elements;
+    numbers or arrays of candidates). A partitioned operand gets its own capacity, the others share the rest."""
+    ok: Any = True
+    for i, lv in enumerate(arch.levels):
+        if math.isinf(lv.capacity_bits):
+            continue
+        pooled: Any = 0.0
+        for o in OPERANDS:
+            if not lv.holds(o):
+                continue
+            need = tiles[o][i] * bits[o]
+            cap = lv.usable_bits_for(o)
+            if cap is None:
+                pooled = pooled + need
+            else:
+                ok = ok & (need <= cap)
+        pool_cap = lv.usable_bits
+        if lv.partition is not None:
+            pool_cap -= sum(lv.partition.values()) / (2 if lv.double_buffered else 1)
+        ok = ok & (pooled <= pool_cap + 1e-9)
+    return ok
 
 
 def relevant_dims(layer: Layer, operand: Operand) -> frozenset[LoopDim]:
@@ -157,21 +193,35 @@ def _spatial_relevant(layer: Layer, mapping: Mapping, operand: Operand) -> float
     return math.prod(s[d] for d in rel)
 
 
+def level_extents(arch: Accelerator, mapping: Mapping, level: int) -> dict[LoopDim, int]:
+    """Loop extents of the tile stored at ``level``: its own and deeper factors, plus the PE array above the PEs."""
+    spatial = mapping.spatial
+    return {
+        d: math.prod(mapping.temporal[m][d] for m in range(level, len(arch.levels)))
+        * (spatial[d] if level < arch.spatial_level else 1)
+        for d in LOOP_DIMS
+    }
+
+
+def level_tiles(layer: Layer, arch: Accelerator, mapping: Mapping) -> dict[str, dict[Operand, float]]:
+    """Tile size (elements, per instance) of every operand each level holds."""
+    out = {}
+    for i, lv in enumerate(arch.levels):
+        e = level_extents(arch, mapping, i)
+        out[lv.name] = {o: tile_elements(layer, e, o) for o in OPERANDS if lv.holds(o)}
+    return out
+
+
 def analyze(layer: Layer, arch: Accelerator, mapping: Mapping) -> AccessCounts:
     """Count every level's reads and writes for ``layer`` under ``mapping`` (the reference model)."""
     levels = arch.levels
-    n_levels = len(levels)
     sl = arch.spatial_level
     spatial = mapping.spatial
     active = mapping.active_pes
     bits = operand_bits(layer, arch)
 
     def ext(level: int) -> dict[LoopDim, int]:
-        out = {}
-        for d in LOOP_DIMS:
-            f = math.prod(mapping.temporal[m][d] for m in range(level, n_levels))
-            out[d] = f * (spatial[d] if level < sl else 1)
-        return out
+        return level_extents(arch, mapping, level)
 
     def loads(operand: Operand, h: int) -> float:
         rel = relevant_dims(layer, operand)
@@ -191,10 +241,7 @@ def analyze(layer: Layer, arch: Accelerator, mapping: Mapping) -> AccessCounts:
         return math.prod(mapping.temporal[m][d] for m in range(h) for d in rel)
 
     traffic = {lv.name: LevelTraffic() for lv in levels}
-    tiles: dict[str, dict[Operand, float]] = {}
-    for i, lv in enumerate(levels):
-        e = ext(i)
-        tiles[lv.name] = {o: tile_elements(layer, e, o) for o in OPERANDS if lv.holds(o)}
+    tiles = level_tiles(layer, arch, mapping)
     noc = dict.fromkeys(OPERANDS, 0.0)
     spatial_adds = 0.0
     multicast = arch.noc.multicast
@@ -274,20 +321,6 @@ def analyze(layer: Layer, arch: Accelerator, mapping: Mapping) -> AccessCounts:
 
 def capacity_ok(layer: Layer, arch: Accelerator, mapping: Mapping) -> bool:
     """Whether every on-chip level can hold its tiles (shared pool or per-operand partitions)."""
-    counts_tiles = analyze(layer, arch, mapping).tiles
-    bits = operand_bits(layer, arch)
-    for lv in arch.levels:
-        if math.isinf(lv.capacity_bits):
-            continue
-        tiles = counts_tiles[lv.name]
-        if lv.partition is not None:
-            for o, t in tiles.items():
-                cap = lv.usable_bits_for(o)
-                if cap is not None and t * bits[o] > cap:
-                    return False
-            pooled = sum(t * bits[o] for o, t in tiles.items() if lv.usable_bits_for(o) is None)
-            if pooled > lv.usable_bits - sum(lv.partition.values()) / (2 if lv.double_buffered else 1):
-                return False
-        elif sum(t * bits[o] for o, t in tiles.items()) > lv.usable_bits:
-            return False
-    return True
+    tiles = level_tiles(layer, arch, mapping)
+    by_operand = {o: [tiles[lv.name].get(o, 0.0) for lv in arch.levels] for o in OPERANDS}
+    return bool(fits(arch, operand_bits(layer, arch), by_operand))

@@ -39,7 +39,15 @@ from accelkit.mapping.mapping import (
     Mapping,
     class_order_to_dims,
 )
-from accelkit.mapping.reuse import OPERANDS, AccessCounts, input_extent, operand_bits, relevant_dims
+from accelkit.mapping.reuse import (
+    OPERANDS,
+    AccessCounts,
+    fits,
+    halo_share,
+    operand_bits,
+    relevant_dims,
+    tile_size,
+)
 from accelkit.workload.ir import LOOP_DIMS, Layer, LoopDim, Operand
 
 Objective = Literal["energy", "latency", "edp"]
@@ -106,7 +114,6 @@ class _Problem:
         self.dims = np.array([layer.dims[d] for d in LOOP_DIMS], dtype=np.int64)
         self.rel = {o: [i for i, d in enumerate(LOOP_DIMS) if d in relevant_dims(layer, o)] for o in OPERANDS}
         self.chains = {o: arch.holding_levels(o) for o in OPERANDS}
-        self.in_rows, self.in_cols = input_extent(layer)
         if layer.transposed:  # R/S index the output, not the input: they join the K class
             self.class_idx = {
                 "NPQ": _CLASS_IDX["NPQ"],
@@ -118,27 +125,12 @@ class _Problem:
 
     # ---- tiles --------------------------------------------------------------------------------------------
     def tile(self, ext: np.ndarray, operand: Operand) -> np.ndarray:
-        """Tile elements for extents ``ext`` whose second-to-last... axis ``-2`` is the loop dimension.
+        """Tile elements for extents ``ext`` of shape (..., 8, n) (loop dimension on axis -2); shape (..., n).
 
-        ``ext`` has shape (..., 8, n); the result has shape (..., n).
+        The same rule as the reference model (:func:`reuse.tile_size`), on extents clamped to the loop bounds.
         """
         dims = self.dims
-        e = lambda d: np.minimum(ext[..., _DIM_INDEX[d], :], dims[_DIM_INDEX[d]])  # noqa: E731 (see reuse.tile_elements)
-        lay = self.layer
-        if operand is Operand.WEIGHT:
-            return e(LoopDim.G) * e(LoopDim.K) * e(LoopDim.C) * e(LoopDim.R) * e(LoopDim.S)
-        sh, sw = lay.stride
-        dh, dw = lay.dilation
-        srows = np.minimum((e(LoopDim.P) - 1) * sh + (e(LoopDim.R) - 1) * dh + 1, e(LoopDim.P) * e(LoopDim.R))
-        scols = np.minimum((e(LoopDim.Q) - 1) * sw + (e(LoopDim.S) - 1) * dw + 1, e(LoopDim.Q) * e(LoopDim.S))
-        if operand is Operand.INPUT:
-            if lay.transposed:
-                rows, cols = e(LoopDim.P), e(LoopDim.Q)
-            else:  # padding is not data (see reuse.tile_elements)
-                rows, cols = np.minimum(srows, self.in_rows), np.minimum(scols, self.in_cols)
-            return e(LoopDim.N) * e(LoopDim.G) * e(LoopDim.C) * rows * cols
-        rows, cols = (srows, scols) if lay.transposed else (e(LoopDim.P), e(LoopDim.Q))
-        return e(LoopDim.N) * e(LoopDim.G) * e(LoopDim.K) * rows * cols
+        return tile_size(self.layer, lambda d: np.minimum(ext[..., _DIM_INDEX[d], :], dims[_DIM_INDEX[d]]), operand)
 
     def extents(self, T: np.ndarray, s: np.ndarray) -> np.ndarray:
         """Tile extents (L, 8, n): the product of the factors at and below each level (+ spatial above the PEs)."""
@@ -151,27 +143,9 @@ class _Problem:
         return ext
 
     def capacity_mask(self, tiles: dict[Operand, np.ndarray]) -> np.ndarray:
-        """(n,) True where every level's tiles fit. ``tiles[o]`` has shape (L, n)."""
+        """(n,) True where every level's tiles fit (:func:`reuse.fits`). ``tiles[o]`` has shape (L, n)."""
         n = next(iter(tiles.values())).shape[-1]
-        ok = np.ones(n, dtype=bool)
-        for i, lv in enumerate(self.arch.levels):
-            if math.isinf(lv.capacity_bits):
-                continue
-            pooled = np.zeros(n)
-            for o in OPERANDS:
-                if not lv.holds(o):
-                    continue
-                need = tiles[o][i] * self.bits[o]
-                cap = lv.usable_bits_for(o)
-                if cap is None:
-                    pooled += need
-                else:
-                    ok &= need <= cap
-            pool_cap = lv.usable_bits
-            if lv.partition is not None:
-                pool_cap -= sum(lv.partition.values()) / (2 if lv.double_buffered else 1)
-            ok &= pooled <= pool_cap + 1e-9
-        return ok
+        return np.broadcast_to(fits(self.arch, self.bits, tiles), (n,))
 
     def prune_table(self, table: np.ndarray, dim: int, spatial: np.ndarray) -> np.ndarray:
         """Drop factorizations of ``dim`` that overflow some level even with every other dimension minimal."""
@@ -265,10 +239,8 @@ class _Problem:
                         f = T[ms, _DIM_INDEX[dp], cols]
                         e_p = np.minimum(ext[h, _DIM_INDEX[dp], :], self.dims[_DIM_INDEX[dp]])
                         e_r = np.minimum(ext[h, _DIM_INDEX[dr], :], self.dims[_DIM_INDEX[dr]])
-                        stride, dil = lay.stride[axis], lay.dilation[axis]
-                        span = (e_p - 1) * stride + (e_r - 1) * dil + 1
                         fanout = np.where(ms < sl, s[_DIM_INDEX[dp]], 1.0) if h >= sl else 1.0
-                        frac = np.where(e_p * e_r < span, 1.0, np.minimum(e_p * fanout * stride / span, 1.0))
+                        frac = halo_share(lay, e_p, e_r, fanout, axis)
                         halo[axis] = np.where(f > 1, 1.0 / f + (1.0 - 1.0 / f) * frac, 1.0)
                     factor = halo[_ORDER_PQ]  # (NO, n): the P or Q halo of each order
                     loads = loads * np.where(has[None, :] & npq_inner, factor, 1.0)
