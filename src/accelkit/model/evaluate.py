@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from accelkit.mapping.mapping import Mapping
 from accelkit.mapping.reuse import OPERANDS, AccessCounts, analyze
 from accelkit.mapping.search import MappingError, Objective, search
 from accelkit.model.pricing import PricedAccelerator, price
+from accelkit.optimizations.base import QUANTIZED, WEIGHT_STORAGE_BITS, CountsContext, LayerCounts, Optimization
 from accelkit.workload.ir import Layer, LoopDim, Network, Operand
 from accelkit.workload.stats import network_stats
 
@@ -67,6 +68,7 @@ class LayerResult:
     utilization: float
     latency_s: float
     bound: str  # "compute" or the name of the level whose bandwidth limits the layer
+    notes: tuple[str, ...] = ()  # what blocks did to this layer
 
     def to_dict(self) -> dict[str, Any]:
         """The per-layer record of the ``evaluate --json`` output contract."""
@@ -84,6 +86,7 @@ class LayerResult:
             "traffic_bytes": dict(self.traffic_bytes),
             "energy_by_level_j": dict(self.energy_by_level_j),
             "mapping": self.mapping.to_dict() if self.mapping else None,
+            "notes": list(self.notes),
         }
 
 
@@ -98,6 +101,16 @@ class Evaluation:
     layers: tuple[LayerResult, ...]
     breakdown: tuple[BreakdownRow, ...]
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: the blocks applied, in application order (empty for a plain evaluation)
+    blocks: tuple[Any, ...] = ()
+    #: inferences per second the system must sustain (None: back to back, average power = active power)
+    inference_rate_ips: float | None = None
+    #: power drawn between runs at that rate (None: the leakage of the whole chip; power gating lowers it)
+    idle_power_w: float | None = None
+    #: energy spent once per run period outside the layers (e.g. waking from power gating), J
+    period_energy_j: float = 0.0
+    #: storage figures a block changed (``weight_bytes``, ``activation_peak_bytes``): see :meth:`memory`
+    footprint_overrides: dict[str, float] = field(default_factory=dict)
 
     # ---- totals -------------------------------------------------------------------------------------------
     @property
@@ -110,16 +123,16 @@ class Evaluation:
 
     @property
     def dynamic_energy_j(self) -> float:
-        return sum(r.energy_j for r in self.layers)
+        return sum(r.energy_j for r in self.breakdown if r.component != "leakage")
 
     @property
     def leakage_energy_j(self) -> float:
-        return self.priced.leakage_w * self.latency_s
+        return sum(r.energy_j for r in self.breakdown if r.component == "leakage")
 
     @property
     def energy_j(self) -> float:
-        """Energy per run of the network (one batch): dynamic + leakage."""
-        return self.dynamic_energy_j + self.leakage_energy_j
+        """Energy per run of the network (one batch): the sum of the breakdown (dynamic + leakage)."""
+        return sum(r.energy_j for r in self.breakdown)
 
     @property
     def batch(self) -> int:
@@ -135,7 +148,33 @@ class Evaluation:
 
     @property
     def power_w(self) -> float:
+        """Power while running (energy of a run over its latency)."""
         return self.energy_j / self.latency_s if self.latency_s > 0 else 0.0
+
+    @property
+    def period_s(self) -> float:
+        """Time between runs at the required inference rate (the latency when running back to back)."""
+        if self.inference_rate_ips is None:
+            return self.latency_s
+        return max(self.batch / self.inference_rate_ips, self.latency_s)
+
+    @property
+    def meets_rate(self) -> bool:
+        """Whether the design sustains the required inference rate (always true without one)."""
+        return self.inference_rate_ips is None or self.throughput_ips >= self.inference_rate_ips * (1 - 1e-12)
+
+    @property
+    def average_power_w(self) -> float:
+        """Average power at the required rate: runs, idle time at the idle power, per-period energy.
+
+        Without a rate, or when the design cannot sustain it, the design runs back to back (= ``power_w``).
+        """
+        period = self.period_s
+        if period <= 0:
+            return 0.0
+        idle_w = self.priced.leakage_w if self.idle_power_w is None else self.idle_power_w
+        idle = max(period - self.latency_s, 0.0)
+        return (self.energy_j + self.period_energy_j + idle_w * idle) / period
 
     @property
     def macs(self) -> int:
@@ -170,17 +209,24 @@ class Evaluation:
         return out
 
     def memory(self) -> dict[str, Any]:
-        """Footprint against on-chip capacity: do the weights and the peak live activations fit?"""
-        st = network_stats(self.network)
+        """Footprint against on-chip capacity: do the weights and the peak live activations fit?
+
+        Weights count as stored (compressed where a block compresses them, metadata included); blocks that
+        change the activation peak (layer fusion) say so in ``footprint_overrides``.
+        """
+        weights, acts = storage_bytes(self.network)
+        weights = self.footprint_overrides.get("weight_bytes", weights)
+        acts = self.footprint_overrides.get("activation_peak_bytes", acts)
         on_chip = [lv for lv in self.accelerator.levels if lv.kind != "dram" and not lv.per_pe]
         cap = sum(lv.capacity_bits for lv in on_chip) / 8
         return {
-            "weight_bytes": st.weight_bytes,
-            "activation_peak_bytes": st.activation_peak_bytes,
+            "weight_bytes": weights,
+            "activation_peak_bytes": acts,
+            "footprint_bytes": weights + acts,
             "on_chip_shared_bytes": cap,
-            "weights_fit_on_chip": st.weight_bytes <= cap,
-            "activations_fit_on_chip": st.activation_peak_bytes <= cap,
-            "all_fit_on_chip": st.weight_bytes + st.activation_peak_bytes <= cap,
+            "weights_fit_on_chip": weights <= cap,
+            "activations_fit_on_chip": acts <= cap,
+            "all_fit_on_chip": weights + acts <= cap,
         }
 
     def totals(self) -> dict[str, Any]:
@@ -194,6 +240,9 @@ class Evaluation:
             "cycles": self.cycles,
             "throughput_ips": self.throughput_ips,
             "power_w": self.power_w,
+            "average_power_w": self.average_power_w,
+            "inference_rate_ips": self.inference_rate_ips,
+            "meets_rate": self.meets_rate,
             "leakage_power_w": self.priced.leakage_w,
             "area_mm2": self.area_mm2,
             "utilization": self.utilization,
@@ -202,6 +251,7 @@ class Evaluation:
             "traffic_bytes": self.traffic_bytes(),
             "energy_by_level_j": self.energy_by_level_j(),
             "memory": self.memory(),
+            "area_by_component_mm2": {k: v * 1e6 for k, v in self.priced.area_by_component_m2().items()},
         }
 
     def to_dataframe(self) -> pd.DataFrame:
@@ -219,6 +269,7 @@ class Evaluation:
             d = r.to_dict()
             traffic, energy = d.pop("traffic_bytes"), d.pop("energy_by_level_j")
             d.pop("mapping")
+            d["notes"] = "; ".join(d["notes"])
             rows.append(
                 {
                     **d,
@@ -230,16 +281,42 @@ class Evaluation:
 
 
 # ---- phases ---------------------------------------------------------------------------------------------------
+def storage_bytes(net: Network) -> tuple[float, float]:
+    """(weight bytes as stored, peak live activation bytes): compressed weights where a block compressed them."""
+    from accelkit.workload.stats import weight_bytes
+
+    st = network_stats(net)
+    weights = st.weight_bytes
+    for layer in net.layers:
+        stored = layer.attrs.get(WEIGHT_STORAGE_BITS)
+        if stored is not None:
+            weights += stored / 8 - weight_bytes(layer)
+    return weights, st.activation_peak_bytes
+
+
 def _cast_to_datapath(net: Network, arch: Accelerator) -> tuple[Network, list[str]]:
-    """Workload phase: operands take the hardware datapath's precision (see the module docstring)."""
+    """Workload phase: operands take the hardware datapath's precision (see the module docstring).
+
+    Operands whose precision a block set (``layer.attrs[QUANTIZED]``) keep it when it is no wider than the datapath
+    (stored and moved narrow, computed on the wider MAC); wider ones cannot run on this datapath.
+    """
     pa = arch.pe_array
     target = {Operand.INPUT: pa.mac_input, Operand.WEIGHT: pa.mac_weight, Operand.OUTPUT: pa.mac_input}
     cast: list[str] = []
     layers = []
     for layer in net.layers:
         prec = dict(layer.precision)
+        kept = {Operand(o) for o in layer.attrs.get(QUANTIZED, ())}
         changed = False
         for o, dt in target.items():
+            if o in kept:
+                if prec[o].bits > dt.bits:
+                    raise AccelkitError(
+                        f"layer {layer.name!r}: {o.value} precision {prec[o]} is wider than the MAC datapath's "
+                        f"{dt} on {arch.name!r}; widen the datapath (quantization block: datapath: match) or "
+                        "quantize to at most the datapath width"
+                    )
+                continue
             if prec[o] != dt:
                 prec[o] = dt
                 changed = True
@@ -275,15 +352,17 @@ def _level_cycles(counts_bits: dict[str, tuple[float, float]], arch: Accelerator
     return out
 
 
-def _price_counts(
-    layer: Layer, counts: AccessCounts, priced: PricedAccelerator
+def _price_layer(
+    lc: LayerCounts, priced: PricedAccelerator
 ) -> tuple[list[BreakdownRow], dict[str, float], dict[str, float]]:
+    """Pricing of one layer's counts: breakdown rows, energy per component, bytes moved per level."""
+    layer, counts, ef = lc.layer, lc.counts, lc.energy_factor
     rows: list[BreakdownRow] = []
     by_level: dict[str, float] = {}
     traffic: dict[str, float] = {}
     arch = priced.arch
-    mac_e = counts.macs * priced.mac.value
-    rows.append(BreakdownRow(layer.name, "mac", "-", "mac", counts.macs, mac_e))
+    mac_e = lc.macs * lc.mac_j * ef.get(("mac", "-", "mac"), 1.0)
+    rows.append(BreakdownRow(layer.name, "mac", "-", "mac", lc.macs, mac_e))
     by_level["mac"] = mac_e
     for lv, lp in zip(arch.levels, priced.levels, strict=True):
         t = counts.levels[lv.name]
@@ -294,7 +373,7 @@ def _price_counts(
                 ("write", t.write_bits[o], lp.write.value),
             ):
                 if bits:
-                    e = bits / lv.width_bits * per_word
+                    e = bits / lv.width_bits * per_word * ef.get((lv.name, o.value, action), 1.0)
                     rows.append(BreakdownRow(layer.name, lv.name, o.value, action, bits, e))
                     e_total += e
         by_level[lv.name] = e_total
@@ -303,14 +382,19 @@ def _price_counts(
     for o in OPERANDS:
         bits = counts.noc_bits[o]
         if bits:
-            e = bits / priced.noc_width_bits * priced.noc.value
+            e = bits / priced.noc_width_bits * priced.noc.value * ef.get(("noc", o.value, "transfer"), 1.0)
             rows.append(BreakdownRow(layer.name, "noc", o.value, "transfer", bits, e))
             noc_e += e
     by_level["noc"] = noc_e
     if counts.spatial_adds:
-        e = counts.spatial_adds * priced.adder.value
+        e = counts.spatial_adds * priced.adder.value * ef.get(("adder", "output", "add"), 1.0)
         rows.append(BreakdownRow(layer.name, "adder", "output", "add", counts.spatial_adds, e))
         by_level["adder"] = e
+    for x in lc.extra:
+        rows.append(BreakdownRow(layer.name, x.component, x.operand, x.action, x.count, x.energy_j))
+        by_level[x.component] = by_level.get(x.component, 0.0) + x.energy_j
+        if x.component in traffic:
+            traffic[x.component] += x.count / 8
     return rows, by_level, traffic
 
 
@@ -361,6 +445,8 @@ def _map_layers(
     objective: Objective,
     dataflow: str | None,
     progress: Callable[[int, int, str], None] | None,
+    blocks: tuple[Optimization, ...] = (),
+    mapping_cache: dict[Any, Mapping] | None = None,
 ) -> tuple[list[LayerResult], list[BreakdownRow], dict[tuple[Any, ...], Mapping]]:
     """Mapping, counts and pricing phases for every layer (on the hierarchy without DRAM when ``resident``)."""
     map_arch, map_priced = arch, priced
@@ -368,7 +454,13 @@ def _map_layers(
         map_arch = replace(arch, levels=arch.levels[1:])
         map_priced = replace(priced, arch=map_arch, levels=priced.levels[1:])
     costs = map_priced.unit_costs
+    # mappings depend on the layer's loop nest, the hierarchy and its prices, the objective and the dataflow:
+    # a cache shared across evaluations (attribution, sweeps) keys on all of them
+    context_key = (repr(map_arch), costs, objective, dataflow)
+    shared = mapping_cache if mapping_cache is not None else {}
     cache: dict[tuple[Any, ...], Mapping] = {}
+    counts_hooks = [b for b in blocks if b.overrides("counts")]
+    ctx = CountsContext(work, arch, priced, resident, tuple(lv.name for lv in map_arch.levels))
     layer_results: list[LayerResult] = []
     rows: list[BreakdownRow] = []
     n_layers = len(work.layers)
@@ -378,15 +470,20 @@ def _map_layers(
         mapping = None
         if layer.op.is_mac:
             key = _mapping_key(layer)
-            mapping = cache.get(key)
+            mapping = cache.get(key) or shared.get((key, context_key))
             if mapping is None:
                 mapping = search(layer, map_arch, costs, objective=objective, dataflow=dataflow)
-                cache[key] = mapping
+                shared[(key, context_key)] = mapping
+            cache[key] = mapping
             counts = analyze(layer, map_arch, mapping)
             compute = float(mapping.temporal_iterations)
         else:
             counts, compute = _vector_layer(layer, work, map_priced)
-        lrows, by_level, traffic = _price_counts(layer, counts, map_priced)
+        lc = LayerCounts(layer, counts, compute, map_priced.mac.value, float(counts.macs))
+        for b in counts_hooks:
+            lc = b.counts(lc, ctx)
+        counts, compute = lc.counts, lc.compute_cycles
+        lrows, by_level, traffic = _price_layer(lc, map_priced)
         for lv in arch.levels[: len(arch.levels) - len(map_arch.levels)]:
             by_level[lv.name] = 0.0
             traffic[lv.name] = 0.0
@@ -395,9 +492,13 @@ def _map_layers(
             lv.name: (counts.levels[lv.name].total_read_bits, counts.levels[lv.name].total_write_bits)
             for lv in map_arch.levels
         }
-        lc = _level_cycles(level_bits, map_arch, counts.active_pes)
-        bound_level = max(lc, key=lambda k: lc[k]) if lc else None
-        cycles = max([compute, *lc.values()])
+        for x in lc.extra:  # metadata and other bits a block moves also use the level's bandwidth
+            if x.component in level_bits:
+                rd, wr = level_bits[x.component]
+                level_bits[x.component] = (rd + x.count, wr) if x.action.endswith("read") else (rd, wr + x.count)
+        lc_cycles = _level_cycles(level_bits, map_arch, counts.active_pes)
+        bound_level = max(lc_cycles, key=lambda k: lc_cycles[k]) if lc_cycles else None
+        cycles = max([compute, *lc_cycles.values()])
         bound = "compute" if cycles == compute else str(bound_level)
         peak = arch.pe_array.pes * arch.pe_array.macs_per_pe
         layer_results.append(
@@ -409,12 +510,13 @@ def _map_layers(
                 mapping=mapping,
                 cycles=cycles,
                 compute_cycles=compute,
-                energy_j=sum(by_level.values()),
+                energy_j=sum(r.energy_j for r in lrows),
                 energy_by_level_j=by_level,
                 traffic_bytes=traffic,
                 utilization=layer.macs / (cycles * peak) if cycles and layer.macs else 0.0,
                 latency_s=cycles / arch.clock_hz,
                 bound=bound,
+                notes=lc.notes,
             )
         )
     return layer_results, rows, cache
@@ -422,28 +524,55 @@ def _map_layers(
 
 def evaluate(
     network: Any,
-    accelerator: Any,
+    accelerator: Any = None,
     *,
-    objective: Objective = "edp",
+    objective: Objective | None = None,
     batch: int | None = None,
     dataflow: str | None = None,
-    residency: str = "auto",
+    residency: str | None = None,
+    optimizations: Sequence[Any] | None = None,
+    inference_rate: float | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    mapping_cache: dict[Any, Mapping] | None = None,
 ) -> Evaluation:
     """Map every layer of ``network`` on ``accelerator`` and report energy, latency, power, area, memory.
+
+    ``network``: a Network, zoo name, model file or spec; ``accelerator``: a preset name, YAML file, spec or
+    Accelerator. Or pass a study (a :class:`~accelkit.spec.study.StudySpec` or a study YAML file) as ``network``
+    and no accelerator: its network, accelerator, blocks and evaluation options are used (keyword arguments
+    given here win). ``batch`` re-batches a zoo network (its ``batch`` parameter) or an imported one.
+    ``optimizations``: blocks (instances, specs or ``{"kind": ...}`` mappings) applied through the phase hooks.
+    ``inference_rate`` (inferences/s) sets the operating point for the average power. ``mapping_cache``: a dict
+    shared between evaluations to reuse mapping searches (attribution and sweeps pass one).
 
     The default mapping objective is the energy-delay product: minimizing energy alone picks arbitrarily slow
     mappings whenever they tie on energy (leakage is small), which no real compiler does; EDP reproduces, e.g.,
     the active-PE counts Eyeriss publishes for AlexNet at practically the energy optimum.
-
-    ``network``: a Network, zoo name, model file or spec; ``accelerator``: a preset name, YAML file, spec or
-    Accelerator. ``batch`` re-batches a zoo network (its ``batch`` parameter) or an imported one.
     """
-    from accelkit.presets import load_accelerator
+    from accelkit.optimizations.base import ordered, resolve_blocks
+    from accelkit.presets import load_accelerator, load_accelerator_spec
     from accelkit.workload.loader import load_network
 
+    if accelerator is None:
+        from accelkit.spec.study import load_study
+
+        study = load_study(network)
+        opts = study.evaluate
+        network, accelerator = study.network_source(), study.accelerator_source()
+        objective = objective or opts.objective
+        batch = batch if batch is not None else opts.batch
+        dataflow = dataflow if dataflow is not None else opts.dataflow
+        residency = residency or opts.residency
+        inference_rate = inference_rate if inference_rate is not None else opts.inference_rate_ips
+        if optimizations is None:
+            optimizations = study.blocks_resolved()
+    objective = objective or "edp"
+    residency = residency or "auto"
     if objective not in ("energy", "latency", "edp"):
         raise AccelkitError(f"unknown objective {objective!r}; expected energy, latency or edp")
+    if inference_rate is not None and not (inference_rate > 0 and math.isfinite(inference_rate)):
+        raise AccelkitError(f"inference_rate must be a positive number of inferences per second, got {inference_rate}")
+    blocks = tuple(ordered(resolve_blocks(optimizations, prefix="optimizations")))
     # resolve
     if batch is not None and isinstance(network, str):
         from accelkit.workload import zoo
@@ -453,17 +582,54 @@ def evaluate(
         net = load_network(network)
         if batch is not None:
             net = rebatch(net, batch)
-    arch = load_accelerator(accelerator)
+    spec_hooks = [b for b in blocks if b.overrides("accelerator_spec")]
+    if spec_hooks:
+        if isinstance(accelerator, Accelerator):
+            raise AccelkitError(
+                f"block {spec_hooks[0].label!r} changes the accelerator description; pass the accelerator as a "
+                "preset name, YAML file or AcceleratorSpec, not a resolved Accelerator"
+            )
+        acc_spec = load_accelerator_spec(accelerator)
+        for b in spec_hooks:
+            acc_spec = b.accelerator_spec(acc_spec, net)
+        arch = load_accelerator(acc_spec)
+    else:
+        arch = load_accelerator(accelerator)
     if dataflow is not None:
         from accelkit.mapping.dataflows import DATAFLOWS
 
         DATAFLOWS.get(dataflow)  # unknown names raise with suggestions
     # workload
-    work, cast = _cast_to_datapath(net, arch)
+    for b in blocks:
+        if b.overrides("network"):
+            net = b.network(net, arch)
     # hardware
+    for b in blocks:
+        if b.overrides("accelerator"):
+            arch = b.accelerator(arch, net)
+    problems = [(f"{b.label}.{path}" if path else b.label, msg) for b in blocks for path, msg in b.check(net, arch)]
+    if problems:
+        from accelkit.errors import SpecError
+
+        raise SpecError(problems, source="optimization blocks")
+    work, cast = _cast_to_datapath(net, arch)
+    # pricing
     priced = price(arch)
+    for b in blocks:
+        if b.overrides("prices"):
+            priced = b.prices(priced, work)
     resident = _resident(work, arch, residency)
-    run = functools.partial(_map_layers, work, arch, priced, objective=objective, dataflow=dataflow, progress=progress)
+    run = functools.partial(
+        _map_layers,
+        work,
+        arch,
+        priced,
+        objective=objective,
+        dataflow=dataflow,
+        progress=progress,
+        blocks=blocks,
+        mapping_cache=mapping_cache,
+    )
     if resident:  # the outermost on-chip level is the top of the hierarchy: no DRAM traffic per inference
         try:
             layer_results, rows, cache = run(resident=True)
@@ -476,6 +642,8 @@ def evaluate(
     n_layers = len(work.layers)
     if progress:
         progress(n_layers, n_layers, "")
+    latency = sum(r.latency_s for r in layer_results)
+    rows.append(BreakdownRow("(all)", "leakage", "-", "static", latency, priced.leakage_w * latency))
     ev = Evaluation(
         network=work,
         accelerator=arch,
@@ -490,11 +658,17 @@ def evaluate(
             "mappings_searched": len(cache),
             "estimators": priced.sources,
             "network": dict(net.provenance),
+            "blocks": [
+                {"kind": b.kind, "label": b.label, **b.spec.model_dump(exclude={"kind", "label"})} for b in blocks
+            ],
         },
+        blocks=blocks,
+        inference_rate_ips=inference_rate,
     )
-    leak_s = ev.latency_s
-    leak_rows = [BreakdownRow("(all)", "leakage", "-", "static", leak_s, priced.leakage_w * leak_s)]
-    return replace(ev, breakdown=ev.breakdown + tuple(leak_rows))
+    for b in blocks:
+        if b.overrides("evaluation"):
+            ev = b.evaluation(ev)
+    return ev
 
 
 def _resident(net: Network, arch: Accelerator, residency: str) -> bool:

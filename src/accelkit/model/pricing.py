@@ -25,6 +25,17 @@ class LevelPrices:
 
 
 @dataclass(frozen=True)
+class ExtraComponent:
+    """Hardware an optimization block adds, with its area and leakage and where the figures come from."""
+
+    name: str
+    area_m2: float
+    leakage_w: float
+    source: str
+    block: str
+
+
+@dataclass(frozen=True)
 class PricedAccelerator:
     """Per-action prices of one accelerator at its technology and operating point."""
 
@@ -37,6 +48,8 @@ class PricedAccelerator:
     levels: tuple[LevelPrices, ...]
     logic_leakage_w: float  # MAC array leakage
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: hardware that optimization blocks add (codecs, intersection units, ADCs, ...): area and leakage
+    extras: tuple[ExtraComponent, ...] = ()
 
     @property
     def unit_costs(self) -> UnitCosts:
@@ -58,12 +71,21 @@ class PricedAccelerator:
     @property
     def area_m2(self) -> float:
         levels = sum(lp.area.value * lp.instances for lp in self.levels if lp.area is not None)
-        return levels + self.mac_area.value * self.arch.pe_array.pes * self.arch.pe_array.macs_per_pe
+        extra = sum(x.area_m2 for x in self.extras)
+        return levels + self.mac_area.value * self.arch.pe_array.pes * self.arch.pe_array.macs_per_pe + extra
 
     @property
     def leakage_w(self) -> float:
         levels = sum(lp.leakage.value * lp.instances for lp in self.levels if lp.leakage is not None)
-        return levels + self.logic_leakage_w
+        return levels + self.logic_leakage_w + sum(x.leakage_w for x in self.extras)
+
+    def area_by_component_m2(self) -> dict[str, float]:
+        """On-chip area per component: every on-chip level, the MAC array, and each block's extra hardware."""
+        out = {lp.name: lp.area.value * lp.instances for lp in self.levels if lp.area is not None}
+        out["mac"] = self.mac_area.value * self.arch.pe_array.pes * self.arch.pe_array.macs_per_pe
+        for x in self.extras:
+            out[x.name] = out.get(x.name, 0.0) + x.area_m2
+        return out
 
 
 def _level_query(level: MemoryLevel) -> ComponentQuery:
