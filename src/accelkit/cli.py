@@ -346,27 +346,47 @@ def evaluation_json(ev: Any) -> dict[str, Any]:
 @app.command("evaluate")
 @cli_errors
 def evaluate_cmd(
-    network: Annotated[str, typer.Option("--network", "-n", help="Zoo name, .onnx/.tflite file or YAML spec.")],
+    study: Annotated[
+        str | None, typer.Argument(help="A study YAML file (network + accelerator + blocks); or use -n and -a.")
+    ] = None,
+    network: Annotated[
+        str | None, typer.Option("--network", "-n", help="Zoo name, .onnx/.tflite file or YAML spec.")
+    ] = None,
     accelerator: Annotated[
-        str, typer.Option("--accelerator", "-a", help="Preset name (accelkit list accelerators) or YAML file.")
-    ],
-    objective: Annotated[str, typer.Option("--objective", help="Mapping objective: energy, latency or edp.")] = "edp",
+        str | None, typer.Option("--accelerator", "-a", help="Preset name (accelkit list accelerators) or YAML file.")
+    ] = None,
+    objective: Annotated[
+        str | None, typer.Option("--objective", help="Mapping objective: energy, latency or edp (default edp).")
+    ] = None,
     batch: Annotated[int | None, typer.Option("--batch", "-b", min=1, help="Batch size.")] = None,
     dataflow: Annotated[
         str | None, typer.Option("--dataflow", help="Override the preset's dataflow (accelkit list dataflows).")
     ] = None,
     residency: Annotated[
-        str,
-        typer.Option("--residency", help="auto (on chip when the model fits), dram (layer by layer) or on_chip."),
-    ] = "auto",
+        str | None,
+        typer.Option("--residency", help="auto (on chip when the model fits; default), dram or on_chip."),
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option("--rate", help="Required inferences per second (sets the average power).")
+    ] = None,
+    no_blocks: Annotated[
+        bool, typer.Option("--no-blocks", help="Evaluate a study's design without its optimization blocks.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the stable output contract).")] = False,
     show_mappings: Annotated[bool, typer.Option("--mappings", help="Print each layer's loop nest.")] = False,
 ) -> None:
-    """Map a network on an accelerator and report energy, latency, throughput, power, area and memory."""
+    """Map a network on an accelerator and report energy, latency, throughput, power, area and memory.
+
+    Give a study file (its blocks are applied), or --network and --accelerator.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from accelkit.model import evaluate
 
+    if study is not None and (network is not None or accelerator is not None):
+        raise AccelkitError("give either a study file or --network and --accelerator, not both")
+    if study is None and (network is None or accelerator is None):
+        raise AccelkitError("missing input: give a study file, or both --network and --accelerator")
     console = _out()
     with Progress(
         TextColumn("mapping"),
@@ -384,18 +404,144 @@ def evaluate_cmd(
             bar.update(task, total=n, completed=i, description=name)
 
         ev = evaluate(
-            network,
-            accelerator,
-            objective=objective,
+            study if study is not None else network,
+            None if study is not None else accelerator,
+            objective=objective,  # type: ignore[arg-type]
             batch=batch,
-            dataflow=dataflow,  # type: ignore[arg-type]
+            dataflow=dataflow,
             residency=residency,
+            inference_rate=rate,
+            optimizations=() if no_blocks else None,
             progress=progress,
         )
     if as_json:
         typer.echo(json.dumps(_finite(evaluation_json(ev)), indent=2, default=str))
         return
     _print_evaluation(console, ev, show_mappings)
+
+
+@app.command("attribute")
+@cli_errors
+def attribute_cmd(
+    study: Annotated[str, typer.Argument(help="A study YAML file: network, accelerator and the blocks to attribute.")],
+    metric: Annotated[
+        str, typer.Option("--metric", help="Primary metric for the waterfall order.")
+    ] = "energy_per_inference_j",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the stable output contract).")] = False,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the per-block table to this CSV file.")] = None,
+) -> None:
+    """The individual and combined effect of each block of a study: alone, marginal, Shapley, literature range."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from accelkit.attribution import attribute
+
+    with Progress(
+        TextColumn("evaluating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(i: int, n: int) -> None:
+            bar.update(task, total=n, completed=i)
+
+        att = attribute(study, primary_metric=metric, progress=progress)
+    if csv is not None:
+        att.to_dataframe().to_csv(csv, index=False)
+    if as_json:
+        typer.echo(json.dumps(_finite(att.to_dict()), indent=2, default=str))
+        return
+    print_attribution(_out(), att)
+
+
+_METRIC_LABELS = {
+    "energy_per_inference_j": "energy/inf.",
+    "latency_s": "latency",
+    "footprint_bytes": "memory",
+    "area_mm2": "area",
+    "average_power_w": "avg. power",
+}
+
+
+def _ratio_text(r: float | None) -> str:
+    if r is None:
+        return ""
+    if r == 1.0:
+        return "-"
+    return f"{r:.3g}x"
+
+
+def print_attribution(console: Console, att: Any) -> None:
+    """Per-block table (ratios baseline/new, above 1 = better) with literature ranges, then the waterfall."""
+    base = att.baseline
+    console.print(
+        f"[bold]{base.network.name}[/] on [bold]{base.accelerator.name}[/]: {len(att.blocks)} blocks, "
+        f"{att.evaluations} evaluations; ratios are baseline / new (above 1 = better)",
+        highlight=False,
+    )
+    table = Table(title="effect of each block", title_justify="left")
+    table.add_column("block", no_wrap=True)
+    for label in _METRIC_LABELS.values():
+        table.add_column(f"{label}\nalone", justify="right")
+    table.add_column("energy\nmarginal", justify="right")
+    table.add_column("energy\nShapley", justify="right")
+    table.add_column("literature (energy)", justify="right")
+    for b in att.blocks:
+        lit = b.literature.get("energy")
+        flag = " [yellow]outside[/]" if "energy_per_inference_j" in b.outside_literature else ""
+        table.add_row(
+            b.label,
+            *[_ratio_text(b.alone[m]) for m in _METRIC_LABELS],
+            _ratio_text(b.marginal["energy_per_inference_j"]),
+            _ratio_text(b.shapley["energy_per_inference_j"]) if b.shapley else "n/a",
+            (f"{lit[0]:.3g}-{lit[1]:.3g}x" if lit and lit[0] != lit[1] else f"{lit[0]:.3g}x" if lit else "") + flag,
+        )
+    cr = att.combined_ratio
+    table.add_section()
+    table.add_row("all blocks", *[_ratio_text(cr[m]) for m in _METRIC_LABELS], "", "", "")
+    console.print(table)
+    wf = Table(title=f"waterfall (greedy on {att.primary_metric})", title_justify="left")
+    wf.add_column("step", justify="right")
+    wf.add_column("add block", no_wrap=True)
+    wf.add_column("energy/inference", justify="right")
+    wf.add_column("step ratio", justify="right")
+    wf.add_column("latency", justify="right")
+    wf.add_column("avg. power", justify="right")
+    wf.add_column("memory", justify="right")
+    wf.add_row(
+        "0",
+        "(baseline)",
+        _si(base.energy_per_inference_j, "J"),
+        "",
+        _si(base.latency_s, "s"),
+        _si(base.average_power_w, "W"),
+        human_bytes(base.memory()["footprint_bytes"]),
+    )
+    for i, w in enumerate(att.waterfall, 1):
+        wf.add_row(
+            str(i),
+            w["label"],
+            _si(w["energy_per_inference_j"], "J"),
+            _ratio_text(w["energy_per_inference_j_ratio"]),
+            _si(w["latency_s"], "s"),
+            _si(w["average_power_w"], "W"),
+            human_bytes(w["footprint_bytes"]),
+        )
+    console.print(wf)
+    outside = [(b.label, m) for b in att.blocks for m in b.outside_literature]
+    if outside:
+        console.print(
+            "outside the literature range: "
+            + ", ".join(f"{label} ({_METRIC_LABELS[m]})" for label, m in outside)
+            + " — the literature measured other designs; see `accelkit kit show <id>` for the sources",
+            highlight=False,
+        )
+    for b in att.blocks:
+        console.print(f"  {b.label}: {b.description}  [dim]catalog: {', '.join(b.catalog_ids) or '-'}[/]")
 
 
 def _si(value: float, unit: str) -> str:
@@ -441,12 +587,19 @@ def _print_evaluation(console: Console, ev: Any, show_mappings: bool) -> None:
         f"per inference, {_si(t['energy_per_mac_j'] or 0, 'J')} per MAC; leakage {_si(t['leakage_energy_j'], 'J')}",
         f"energy by component: {parts}",
         f"latency {_si(t['latency_s'], 's')}, throughput {t['throughput_ips']:.4g} inferences/s, utilization "
-        f"{t['utilization']:.1%}, average power {_si(t['power_w'], 'W')}, {t['tops_per_w']:.3g} TOPS/W",
+        f"{t['utilization']:.1%}, power while running {_si(t['power_w'], 'W')}, {t['tops_per_w']:.3g} TOPS/W",
         f"area {t['area_mm2']:.3g} mm² at {arch.node_m * 1e9:g} nm; on-chip shared memory "
         f"{human_bytes(mem['on_chip_shared_bytes'])}: weights {human_bytes(mem['weight_bytes'])} "
         f"({'fit' if mem['weights_fit_on_chip'] else 'do not fit'}), peak activations "
         f"{human_bytes(mem['activation_peak_bytes'])} ({'fit' if mem['activations_fit_on_chip'] else 'do not fit'})",
     ]
+    if ev.inference_rate_ips is not None:
+        lines.append(
+            f"at {ev.inference_rate_ips:g} inferences/s: average power {_si(t['average_power_w'], 'W')}"
+            + ("" if ev.meets_rate else " [red](the design cannot sustain this rate: it runs back to back)[/]")
+        )
+    for b in ev.blocks:
+        lines.append(f"block {b.label}: {b.describe()}")
     if ev.provenance.get("residency") == "on_chip":
         lines.append("the whole model stays on chip (residency on_chip): no DRAM traffic per inference")
     cast = ev.provenance.get("precision_cast_layers") or []
@@ -506,6 +659,27 @@ def list_accelerators(as_json: Annotated[bool, typer.Option("--json")] = False) 
             " > ".join(r["levels"]),
             f"{c.get('title', '')[:60]}, {c.get('year', '')}",
         )
+    _out().print(table)
+
+
+@list_app.command("optimizations")
+@cli_errors
+def list_optimizations(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Optimization blocks (use them under `blocks:` in a study file), with the catalog ids each models."""
+    from accelkit.optimizations import available, block_class
+
+    rows = []
+    for kind in available():
+        cls = block_class(kind)
+        rows.append({"kind": kind, "summary": cls.summary, "catalog_ids": list(cls.catalog_ids)})
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"optimization blocks ({len(rows)})", title_justify="left")
+    for col in ("kind", "what it does", "catalog ids"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["kind"], r["summary"], ", ".join(r["catalog_ids"]))
     _out().print(table)
 
 

@@ -554,7 +554,7 @@ def evaluate(
     from accelkit.workload.loader import load_network
 
     if accelerator is None:
-        from accelkit.spec.study import load_study
+        from accelkit.model.study import load_study
 
         study = load_study(network)
         opts = study.evaluate

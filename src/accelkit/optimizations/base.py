@@ -181,6 +181,11 @@ class Optimization:
     summary: ClassVar[str] = ""
     #: metrics (catalog names: energy, latency, memory, area, power, throughput) whose literature ranges to show
     metrics: ClassVar[tuple[str, ...]] = ("energy",)
+    #: a representative parameter set (docs, ``accelkit list optimizations``, the conformance tests)
+    example: ClassVar[dict[str, Any] | None] = None
+    #: where the example applies when the default design does not suit it: evaluate() keyword arguments,
+    #: e.g. {"accelerator": "tinyml_int8", "inference_rate": 10}
+    example_context: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, spec: OptimizationSpec | Mapping[str, Any] | None = None, **params: Any) -> None:
         if spec is None:

@@ -9,7 +9,7 @@ live in :mod:`accelkit.hardware.technology`, with their sources).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -36,6 +36,7 @@ class DataflowSpec(OptimizationSpec):
 
 @OPTIMIZATIONS.register("dataflow")
 class Dataflow(Optimization):
+    example: ClassVar[dict[str, Any]] = {"dataflow": "output_stationary"}
     Spec = DataflowSpec
     kind = "dataflow"
     catalog_ids = ("row-stationary-dataflow", "systolic-weight-stationary")
@@ -60,6 +61,7 @@ class MemorySpec(OptimizationSpec):
 class Memory(Optimization):
     """Buffer sizing and other memory-hierarchy changes (any accelerator field, validated like the spec)."""
 
+    example: ClassVar[dict[str, Any]] = {"set": {"memory.glb.capacity": "128 KiB"}}
     Spec = MemorySpec
     kind = "memory"
     catalog_ids = ("on-chip-model-storage", "local-register-files")
@@ -81,6 +83,8 @@ class StandardCellMemorySpec(OptimizationSpec):
 class StandardCellMemory(Optimization):
     """SRAM macros replaced by latch-based standard-cell memory (priced by the ``scm`` estimator, cited there)."""
 
+    example: ClassVar[dict[str, Any]] = {"levels": ["spad"]}
+    example_context: ClassVar[dict[str, Any]] = {"accelerator": "eyeriss_v1"}
     Spec = StandardCellMemorySpec
     kind = "standard_cell_memory"
     catalog_ids = ("standard-cell-memories",)
@@ -144,6 +148,7 @@ class VoltageScalingSpec(OptimizationSpec):
 
 @OPTIMIZATIONS.register("voltage_scaling")
 class VoltageScaling(Optimization):
+    example: ClassVar[dict[str, Any]] = {"voltage": "0.7 V"}
     Spec = VoltageScalingSpec
     kind = "voltage_scaling"
     catalog_ids = ("dvfs", "near-threshold-voltage-scaling")
@@ -162,17 +167,17 @@ class VoltageScaling(Optimization):
         except ValueError as exc:
             raise SpecError([(f"{self.label}.voltage", str(exc))], source=src) from None
         tech = spec.technology
-        changes: dict[str, Any] = {"technology.voltage": v}
+        changes: dict[str, Any] = {"technology.voltage": f"{v!r} V"}
         mode = self.spec.clock  # type: ignore[attr-defined]
         if mode == "scale":
             try:
                 f = tech.clock * max_frequency_factor(tech.voltage, v, tech.node, tech.flavor)
             except TechnologyError as exc:
                 raise SpecError([(f"{self.label}.voltage", str(exc))], source=src) from None
-            changes["technology.clock"] = f
+            changes["technology.clock"] = f"{f!r} Hz"
         elif mode != "keep":
             try:
-                changes["technology.clock"] = parse_quantity(mode, "frequency")
+                changes["technology.clock"] = f"{parse_quantity(mode, 'frequency')!r} Hz"
             except ValueError as exc:
                 raise SpecError(
                     [(f"{self.label}.clock", f"{exc}; expected 'scale', 'keep' or e.g. '50 MHz'")], source=src
@@ -191,6 +196,7 @@ class TechnologyNodeSpec(OptimizationSpec):
 
 @OPTIMIZATIONS.register("technology_node")
 class TechnologyNode(Optimization):
+    example: ClassVar[dict[str, Any]] = {"node": "16 nm"}
     Spec = TechnologyNodeSpec
     kind = "technology_node"
     catalog_ids = ("technology-scaling",)
@@ -209,16 +215,16 @@ class TechnologyNode(Optimization):
         changes: dict[str, Any] = {}
         try:
             node = parse_quantity(p.node, "length")
-            changes["technology.node"] = node
+            changes["technology.node"] = f"{node * 1e9!r} nm"
             if p.voltage == "nominal":
-                changes["technology.voltage"] = nominal_voltage_v(node)
+                changes["technology.voltage"] = f"{nominal_voltage_v(node)!r} V"
             else:
-                changes["technology.voltage"] = parse_quantity(p.voltage, "voltage")
+                changes["technology.voltage"] = f"{parse_quantity(p.voltage, 'voltage')!r} V"
         except (ValueError, TechnologyError) as exc:
             problems.append((f"{self.label}.node", str(exc)))
         if p.clock != "keep":
             try:
-                changes["technology.clock"] = parse_quantity(p.clock, "frequency")
+                changes["technology.clock"] = f"{parse_quantity(p.clock, 'frequency')!r} Hz"
             except ValueError as exc:
                 problems.append((f"{self.label}.clock", str(exc)))
         if p.flavor is not None:
@@ -243,6 +249,7 @@ class BatchSpec(OptimizationSpec):
 class Batch(Optimization):
     """Process several inferences together: weight traffic is shared, latency per batch grows."""
 
+    example: ClassVar[dict[str, Any]] = {"size": 2}
     Spec = BatchSpec
     kind = "batch"
     summary = "batch inferences so each weight fetch serves several inputs"

@@ -99,11 +99,47 @@ def patch(model: Any, changes: Mapping[str, Any], *, source: str | None = None, 
 
     data: dict[str, Any] = model.model_dump(exclude_none=True)
     problems: list[tuple[str, str]] = []
+    known = _field_names(type(model))
     for path, value in changes.items():
         try:
-            data = set_path(data, path, value, create=create)
+            data = set_path(data, path, value)
         except SpecError as exc:
+            last = split_path(path)[-1]
+            if create and isinstance(last, str) and last in known:  # an optional field the spec left out
+                try:
+                    data = set_path(data, path, value, create=True)
+                    continue
+                except SpecError:
+                    pass
             problems.extend(exc.problems)
     if problems:
         raise SpecError(problems, source=source)
     return validate_spec(type(model), data, source=source)
+
+
+def _field_names(model: type) -> set[str]:
+    """Every field name of a pydantic model and of the models nested in it."""
+    names: set[str] = set()
+    seen: set[type] = set()
+
+    def walk(m: Any) -> None:
+        fields = getattr(m, "model_fields", None)
+        if fields is None or m in seen:
+            return
+        seen.add(m)
+        for name, f in fields.items():
+            names.add(name)
+            for arg in _types_in(f.annotation):
+                walk(arg)
+
+    walk(model)
+    return names
+
+
+def _types_in(annotation: Any) -> list[Any]:
+    import typing
+
+    out = [annotation]
+    for arg in typing.get_args(annotation):
+        out.extend(_types_in(arg))
+    return out
