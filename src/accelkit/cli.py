@@ -753,6 +753,23 @@ def demo() -> None:
     _print_evaluation(console, ev, show_mappings=False)
 
 
+def _register_subcommands() -> None:
+    """Commands that live with their feature: ``register(app)`` of the explorer's and the reports' CLI modules."""
+    import importlib
+
+    for name in ("accelkit.explore.cli", "accelkit.report.cli"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # the feature is not built (yet)
+            if exc.name not in (name, name.rsplit(".", 1)[0]):
+                raise
+            continue
+        module.register(app)
+
+
+_register_subcommands()
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
