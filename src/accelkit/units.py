@@ -1,8 +1,13 @@
 """Unit strings at the boundary: ``"108 KiB"``, ``"200 MHz"``, ``"0.9 V"``, ``"22 nm"``, ``"0.3 pJ"`` -> SI floats.
 
-Inside accelkit every quantity is SI (J, s, m, m², W, V, Hz; data in **bits**). Specs accept either a number
-(already SI, or bits for data sizes) or a string with a unit. Decimal prefixes (k, M, G) and binary ones
-(Ki, Mi, Gi) are both understood for data; ``B`` is a byte (8 bits), ``b``/``bit`` a bit.
+Inside accelkit every quantity is SI (J, s, m, m², W, V, Hz; data in **bits**). Decimal prefixes (k, M, G) and
+binary ones (Ki, Mi, Gi) are both understood for data; ``B`` is a byte (8 bits), ``b``/``bit`` a bit.
+
+The rule for bare numbers: Python callers inside accelkit may pass SI numbers (bits for data), which
+``parse_quantity`` takes as they are. A *spec* (YAML or a dict given to a ``*Spec``) calls it with
+``require_unit=True``: there a bare number (``clock: 200``, ``capacity: 1024``, ``voltage: 1``) is rejected,
+because the unit is ambiguous to the reader (Hz or MHz? bits or bytes? V or mV?) and a wrong guess silently
+changes results by orders of magnitude. Only a bare ``0`` is accepted, being zero in every unit.
 """
 
 from __future__ import annotations
@@ -48,6 +53,18 @@ class UnitError(ValueError):
     """A value that is not a number with a unit of the expected kind."""
 
 
+_NOUN = {
+    "energy": "an energy",
+    "power": "a power",
+    "voltage": "a voltage",
+    "frequency": "a frequency",
+    "time": "a time",
+    "length": "a length",
+    "area": "an area",
+    "data": "a data size",
+}
+
+
 def _examples(kind: str) -> str:
     return {
         "energy": "'0.2 pJ'",
@@ -61,26 +78,48 @@ def _examples(kind: str) -> str:
     }[kind]
 
 
-def parse_quantity(value: Any, kind: str) -> float:
+_AMBIGUITY = {
+    "energy": "J or pJ?",
+    "power": "W or mW?",
+    "voltage": "V or mV?",
+    "frequency": "Hz or MHz?",
+    "time": "s or ns?",
+    "length": "m or nm?",
+    "area": "m2 or mm2?",
+    "data": "bits or bytes?",
+}
+
+
+def _bare_number(value: Any, num: float, kind: str, require_unit: bool) -> float:
+    if require_unit and num != 0:
+        raise UnitError(
+            f"a number without a unit is ambiguous for {_NOUN[kind]} ({_AMBIGUITY[kind]}); "
+            f"expected e.g. {_examples(kind)}, got {value!r}"
+        )
+    return num
+
+
+def parse_quantity(value: Any, kind: str, *, require_unit: bool = False) -> float:
     """Parse ``value`` as a quantity of ``kind`` and return it in SI (data in bits).
 
-    A bare number is taken as already SI (bits for data). Raises :class:`UnitError` naming what was expected.
+    A bare number is taken as already SI (bits for data), unless ``require_unit`` (specs), where any bare number
+    but 0 is rejected. Raises :class:`UnitError` naming what was expected and what was got.
     """
     if kind not in _BASE_UNITS:
         raise ValueError(f"unknown quantity kind {kind!r}")
     if isinstance(value, bool):
-        raise UnitError(f"expected a {kind} such as {_examples(kind)}, got {value!r}")
+        raise UnitError(f"expected {_NOUN[kind]} such as {_examples(kind)}, got {value!r}")
     if isinstance(value, int | float):
-        return float(value)
+        return _bare_number(value, float(value), kind, require_unit)
     if not isinstance(value, str):
-        raise UnitError(f"expected a {kind} such as {_examples(kind)}, got {value!r}")
+        raise UnitError(f"expected {_NOUN[kind]} such as {_examples(kind)}, got {value!r}")
     m = _RE.match(value)
     if not m:
-        raise UnitError(f"expected a {kind} such as {_examples(kind)}, got {value!r}")
+        raise UnitError(f"expected {_NOUN[kind]} such as {_examples(kind)}, got {value!r}")
     num = float(m.group("num"))
     unit = m.group("unit")
     if not unit:
-        return num
+        return _bare_number(value, num, kind, require_unit)
     for base, factor in sorted(_BASE_UNITS[kind].items(), key=lambda kv: -len(kv[0])):
         if unit.endswith(base):
             prefix = unit[: -len(base)]
@@ -92,6 +131,24 @@ def parse_quantity(value: Any, kind: str) -> float:
                     scale = scale**2
                 return num * scale * factor
     raise UnitError(f"unit {unit!r} is not a {kind}; expected e.g. {_examples(kind)}, got {value!r}")
+
+
+_SI_SYMBOL = {
+    "energy": "J",
+    "power": "W",
+    "voltage": "V",
+    "frequency": "Hz",
+    "time": "s",
+    "length": "m",
+    "area": "m2",
+    "data": "b",
+}
+
+
+def format_si(value: float, kind: str) -> str:
+    """An SI number as an exact unit string that ``parse_quantity`` reads back: ``format_si(2e8, "frequency")``
+    is ``'200000000.0 Hz'`` (data in bits: ``'65536.0 b'``)."""
+    return f"{float(value)!r} {_SI_SYMBOL[kind]}"
 
 
 def energy(value: Any) -> float:

@@ -20,6 +20,7 @@ from accelkit.hardware.technology import (
     energy_fit_floor_v,
     leakage_power_per_area_w_per_m2,
     leakage_power_per_bit_w,
+    max_clock_hz,
     max_frequency_factor,
     nominal_voltage_v,
     technology_data,
@@ -256,3 +257,38 @@ def test_technology_helpers() -> None:
 
 def test_table_node_list_matches_the_data() -> None:
     assert {str(n) for n in TABLE_NODES_NM} == set(technology_data()["stillmaker_area_matrix"]["value"])
+
+
+# ---- clock ceiling ------------------------------------------------------------------------------------------------
+RECORD_GHZ = {180: 2.0, 130: 3.4, 90: 3.8, 65: 5.0, 45: 5.2, 32: 5.5, 22: 5.0, 14: 5.3, 10: 6.2, 7: 5.2}
+
+
+@pytest.mark.parametrize(("node", "ghz"), sorted(RECORD_GHZ.items()))
+def test_clock_ceiling_at_nominal_supply_is_the_record_clock(node: int, ghz: float) -> None:
+    assert max_clock_hz(node * NM, nominal_voltage_v(node * NM)) == pytest.approx(ghz * 1e9)
+
+
+def test_clock_ceiling_between_rows_is_linear_in_feature_size() -> None:
+    # 28 nm lies 4/10 of the way from 32 nm (5.5 GHz) to 22 nm (5.0 GHz); 0.9 V is nominal there
+    assert max_clock_hz(28 * NM, 0.9) == pytest.approx((0.6 * 5.5 + 0.4 * 5.0) * 1e9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(node=nodes_nm, v1=st.floats(min_value=0.55, max_value=1.3), v2=st.floats(min_value=0.55, max_value=1.3))
+def test_clock_ceiling_rises_with_supply(node: float, v1: float, v2: float) -> None:
+    lo, hi = sorted((v1, v2))
+    if lo < threshold_voltage_v(node * NM) + 0.05 or hi > 2 * nominal_voltage_v(node * NM):
+        return
+    assert max_clock_hz(node * NM, lo) <= max_clock_hz(node * NM, hi)
+
+
+def test_clock_ceiling_is_refused_where_the_laws_do_not_apply() -> None:
+    with pytest.raises(TechnologyError, match="7-180 nm"):
+        max_clock_hz(5 * NM, 0.7)
+    with pytest.raises(TechnologyError, match="threshold"):
+        max_clock_hz(65 * NM, 0.4)
+
+
+def test_clock_ceiling_rows_are_the_packaged_data() -> None:
+    entry = technology_data()["record_logic_clock"]
+    assert entry["unit"] == "GHz" and {int(k): v for k, v in entry["value"].items()} == RECORD_GHZ

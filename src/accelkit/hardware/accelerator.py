@@ -33,7 +33,7 @@ class MemoryLevel:
     write_bandwidth: float
     operands: frozenset[Operand]
     per_pe: bool = False
-    double_buffered: bool = False
+    double_buffered: bool = False  # halves usable_bits only (see MemoryLevelSpec.double_buffered)
     partition: Mapping[Operand, float] | None = None
     interface: str | None = None
     read_energy: float | None = None  # J per word, user override

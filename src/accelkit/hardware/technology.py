@@ -24,6 +24,10 @@ Named laws
     Sakurai-Newton alpha-power law (IEEE JSSC 1990): ``f_max ~ (V - Vth)^alpha / V`` with ``alpha = 1.3`` and an
     *effective* Vth per row, fitted here to the Stillmaker delay fits. A model: it reproduces measured
     voltage/frequency pairs only loosely.
+``max_clock_hz``
+    The clock ceiling a spec may ask for: the fastest clock shipped CMOS logic has reached at the node (YAML entry
+    ``record_logic_clock``, e.g. 65 nm 5.0 GHz IBM POWER6, 28 nm 5.3 GHz interpolated) at nominal supply, moved
+    to the given supply by ``max_frequency_factor``.
 ``leakage_power_per_bit_w`` / ``leakage_power_per_area_w_per_m2``
     Explicit assumptions (order of magnitude, range x0.1-x10) with a DIBL-style voltage dependence.
 """
@@ -312,6 +316,33 @@ def max_frequency_factor(v_from: float, v_to: float, node_m: float, flavor: str 
         return (v - vth) ** alpha / v
 
     return f(v_to) / f(v_from)
+
+
+#: Nodes (nm) with a row in ``record_logic_clock``.
+_CLOCK_NODES: tuple[int, ...] = (180, 130, 90, 65, 45, 32, 22, 14, 10, 7)
+
+
+def max_clock_hz(node_m: float, voltage_v: float, flavor: str | None = None) -> float:
+    """The highest clock a spec may ask for at a node and supply, in Hz.
+
+    ``f_record(node) * max_frequency_factor(Vnom -> V)``: the fastest clock CMOS logic has shipped at at that node
+    (``record_logic_clock`` in technology.yaml: custom, deeply pipelined processor cores, e.g. 5.0 GHz at 65 nm,
+    5.3 GHz interpolated at 28 nm; linear in feature size between rows), moved from the nominal supply to
+    ``voltage_v`` by the alpha-power law with the node's (and flavor's) effective Vth. Example:
+    ``max_clock_hz(28e-9, 0.6)`` is about 2.7 GHz.
+
+    Why a hard limit and not a warning: the alpha-power law matches the Stillmaker delay fits only loosely (largest
+    log error 0.02-0.27 for most rows, up to 0.45 for HP32, i.e. up to 1.6x), so a *typical* clock cannot be
+    predicted from it. The ceiling is therefore placed where no realistic design is: at record processor clocks,
+    reached above nominal supply, 3-10x faster than accelerator datapaths run (Eyeriss 200 MHz at 65 nm, TPU v1
+    700 MHz at 28 nm). A clock above it is a unit mistake or an operating point no CMOS has reached, and the
+    energy model would silently price it. Raises :class:`TechnologyError` where the law does not apply (node
+    outside 7-180 nm, supply within 50 mV of the effective Vth or above 2x nominal).
+    """
+    nm = _node_nm(node_m)
+    table = _value("record_logic_clock")
+    record_hz = _interpolate(nm, lambda n: float(table[str(n)]) * 1e9, _CLOCK_NODES)
+    return record_hz * max_frequency_factor(nominal_voltage_v(node_m), voltage_v, node_m, flavor)
 
 
 # ---------------------------------------------------------------------------------------------------------------

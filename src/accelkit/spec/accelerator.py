@@ -14,6 +14,11 @@ memory:                      # outermost (DRAM) first, registers last
 dataflow: weight_stationary
 ```
 Bandwidths are in words of the level's ``width`` per cycle of the accelerator clock.
+
+Every physical quantity needs its unit: ``clock: 200`` (Hz or MHz?), ``capacity: 1024`` (bits or bytes?) or
+``voltage: 1`` is an error that names the field and gives an example such as ``'200 MHz'``; only a bare ``0``
+(zero in every unit) is accepted. Counts (rows, banks) and bandwidths (words per cycle) are plain numbers.
+Dumped specs (``model_dump``) write each quantity back as an exact SI unit string, so they validate again.
 """
 
 from __future__ import annotations
@@ -21,10 +26,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PlainSerializer, ValidationInfo, field_validator, model_validator
 
 from accelkit import units
-from accelkit.spec.base import SpecModel
+from accelkit.spec.base import FieldProblems, SpecModel
 
 OperandName = Literal["input", "weight", "output"]
 DataflowName = Literal["weight_stationary", "output_stationary", "input_stationary", "row_stationary", "best"]
@@ -32,24 +37,30 @@ LoopDimName = Literal["N", "G", "K", "C", "P", "Q", "R", "S"]
 
 
 def _unit(kind: str) -> BeforeValidator:
+    """Parse a unit string (a bare number other than 0 is rejected: see the module docstring)."""
+
     def parse(v: Any) -> Any:
         if v is None:
             return v
         try:
-            return units.parse_quantity(v, kind)
+            return units.parse_quantity(v, kind, require_unit=True)
         except units.UnitError as exc:
             raise ValueError(str(exc)) from None
 
     return BeforeValidator(parse)
 
 
-Bits = Annotated[float, _unit("data"), Field(gt=0)]
-Hertz = Annotated[float, _unit("frequency"), Field(gt=0)]
-Volts = Annotated[float, _unit("voltage"), Field(gt=0)]
-Meters = Annotated[float, _unit("length"), Field(gt=0)]
-Joules = Annotated[float, _unit("energy"), Field(ge=0)]
-Watts = Annotated[float, _unit("power"), Field(ge=0)]
-SquareMeters = Annotated[float, _unit("area"), Field(ge=0)]
+def _as_unit_string(kind: str) -> PlainSerializer:
+    return PlainSerializer(lambda v: units.format_si(v, kind), return_type=str)
+
+
+Bits = Annotated[float, _unit("data"), Field(gt=0), _as_unit_string("data")]
+Hertz = Annotated[float, _unit("frequency"), Field(gt=0), _as_unit_string("frequency")]
+Volts = Annotated[float, _unit("voltage"), Field(gt=0), _as_unit_string("voltage")]
+Meters = Annotated[float, _unit("length"), Field(gt=0), _as_unit_string("length")]
+Joules = Annotated[float, _unit("energy"), Field(ge=0), _as_unit_string("energy")]
+Watts = Annotated[float, _unit("power"), Field(ge=0), _as_unit_string("power")]
+SquareMeters = Annotated[float, _unit("area"), Field(ge=0), _as_unit_string("area")]
 
 
 def _dtype(v: Any) -> str:
@@ -79,14 +90,42 @@ class Citation(SpecModel):
 class TechnologySpec(SpecModel):
     node: Meters = Field(description="technology node, e.g. '28 nm'")
     voltage: Volts = Field(description="supply voltage, e.g. '0.9 V'")
-    clock: Hertz = Field(description="clock frequency, e.g. '500 MHz'")
     flavor: Literal["LP", "HP"] | None = Field(default=None, description="low-power or high-performance process")
+    # (declared after node, voltage and flavor: its check reads them)
+    clock: Hertz = Field(
+        description="clock frequency, e.g. '500 MHz'; at most the node's ceiling at this voltage "
+        "(accelkit.hardware.technology.max_clock_hz)"
+    )
 
     @field_validator("node")
     @classmethod
     def _node_range(cls, v: float) -> float:
         if not 3e-9 <= v <= 250e-9:
             raise ValueError(f"technology node must be between 3 nm and 250 nm, got {v * 1e9:g} nm")
+        return v
+
+    @field_validator("clock")
+    @classmethod
+    def _clock_ceiling(cls, v: float, info: ValidationInfo) -> float:
+        """Reject a clock above the node's ceiling at this supply (see ``hardware.technology.max_clock_hz``)."""
+        if "node" not in info.data or "voltage" not in info.data or "flavor" not in info.data:
+            return v  # those fields failed and are reported on their own
+        from accelkit.hardware.technology import TechnologyError, max_clock_hz
+
+        node, voltage, flavor = info.data["node"], info.data["voltage"], info.data["flavor"]
+        try:
+            ceiling = max_clock_hz(node, voltage, flavor)
+        except TechnologyError:
+            # outside the scaling data (node outside 7-180 nm, a supply near threshold or above 2x nominal):
+            # no ceiling can be computed; the supply itself is checked when the accelerator is resolved
+            return v
+        if v > ceiling:
+            where = f"{node * 1e9:g} nm{' ' + flavor if flavor else ''} at {voltage:g} V"
+            raise ValueError(
+                f"expected at most {ceiling / 1e6:,.0f} MHz, the clock ceiling of {where} (the fastest clock "
+                f"CMOS logic has reached at this node, scaled to this supply by the alpha-power law), "
+                f"got {v / 1e6:,.6g} MHz"
+            )
         return v
 
 
@@ -129,7 +168,13 @@ class MemoryLevelSpec(SpecModel):
         default=None,
         description="fixed capacity per operand instead of one shared pool, e.g. {weight: 448 B, input: 24 B}",
     )
-    double_buffered: bool = Field(default=False, description="half the capacity holds the working tile")
+    double_buffered: bool = Field(
+        default=False,
+        description="only halves the usable capacity: the mapper's tiles (and each partition's) and the whole-model "
+        "on-chip residency check get half of it, the other half being the next tile's buffer. Nothing else "
+        "changes: latency already overlaps every level's transfers with compute whether or not a level is "
+        "double-buffered, and energy, area and leakage are those of the full capacity",
+    )
     interface: str | None = Field(default=None, description="DRAM interface: LPDDR2, LPDDR4, LPDDR5, DDR4, HBM2")
     read_energy: Joules | None = Field(default=None, description="override: energy per word read, e.g. '2.1 pJ'")
     write_energy: Joules | None = Field(default=None, description="override: energy per word written")
@@ -202,7 +247,12 @@ class AcceleratorSpec(SpecModel):
     def cross_field_problems(cls, data: Any) -> list[tuple[str, str]]:
         if not isinstance(data, dict) or not isinstance(data.get("memory"), list):
             return []
-        return _memory_problems([m for m in data["memory"] if isinstance(m, dict)])
+        levels = [m for m in data["memory"] if isinstance(m, dict)]
+        problems = _memory_problems(levels)
+        if isinstance(data.get("energy_overrides"), dict):
+            names = [str(m.get("name")) for m in levels]
+            problems += _override_problems(data["energy_overrides"], names)
+        return problems
 
     @model_validator(mode="after")
     def _hierarchy(self) -> AcceleratorSpec:
@@ -231,7 +281,7 @@ class AcceleratorSpec(SpecModel):
                 )
             )
         if problems:
-            raise ValueError("; ".join(f"{p}: {m}" if p else m for p, m in problems))
+            raise FieldProblems(problems)
         return self
 
 
@@ -272,7 +322,7 @@ def _override_problems(overrides: dict[str, Any], levels: list[str]) -> list[tup
             problems.append((path, f"give the action too, e.g. '{name}.read'"))
             continue
         try:
-            units.parse_quantity(value, _ACTION_UNIT.get(action, "energy"))
+            units.parse_quantity(value, _ACTION_UNIT.get(action, "energy"), require_unit=True)
         except units.UnitError as exc:
             problems.append((path, str(exc)))
     return problems

@@ -13,6 +13,15 @@ from accelkit.errors import SpecError
 M = TypeVar("M", bound=BaseModel)
 
 
+class FieldProblems(ValueError):
+    """Raised by a model validator that found problems in several fields: each keeps its own path (relative to
+    the model) in the :class:`SpecError`, instead of one joined message at the model's own path."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{p}: {m}" if p else m for p, m in self.problems))
+
+
 class SpecModel(BaseModel):
     """Base of every ``*Spec``: immutable, unknown keys rejected."""
 
@@ -37,12 +46,22 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _join(path: str, sub: str) -> str:
+    if not path or not sub:
+        return path or sub
+    return path + sub if sub.startswith("[") else f"{path}.{sub}"
+
+
 def validation_problems(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
     """Every pydantic error as (YAML path, message with what was expected and what was got)."""
     problems = []
     for err in exc.errors(include_url=False):
         loc = _loc(tuple(err["loc"]))
         path = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldProblems):
+            problems.extend((_join(path, sub), msg) for sub, msg in cause.problems)
+            continue
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
