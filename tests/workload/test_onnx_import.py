@@ -1198,3 +1198,44 @@ def test_malformed_conv_attributes_are_clear_errors(tmp_path: Path, attrs: dict[
     with pytest.raises((UnsupportedOperator, ShapeError, NetworkFileError)) as err:
         load_onnx(path)
     assert str(path) in str(err.value) and "bad_conv" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("op", "w_shape", "x_shape", "kernel_shape", "expected"),
+    [
+        ("Conv", (4, 3, 3, 3), [1, 3, 8, 8], [5, 5], [3, 3]),
+        ("Conv", (4, 3, 3, 3), [1, 3, 8, 8], [3], [3, 3]),
+        ("Conv", (4, 3, 5), [1, 3, 16], [3], [5]),
+        ("ConvTranspose", (3, 4, 3, 3), [1, 3, 8, 8], [2, 2], [3, 3]),
+    ],
+    ids=["conv", "conv-short", "conv1d", "conv-transpose"],
+)
+def test_kernel_shape_that_disagrees_with_the_weight_is_rejected(
+    tmp_path: Path, op: str, w_shape: tuple[int, ...], x_shape: list[int], kernel_shape: list[int], expected: list[int]
+) -> None:
+    """ONNX shape inference trusts ``kernel_shape``; the MACs would then follow the attribute, not the weight."""
+    model = make_model(
+        [node(op, ["x", "w"], ["y"], "odd_kernel", kernel_shape=kernel_shape)],
+        [vi("x", x_shape)],
+        ["y"],
+        [init("w", rand(*w_shape))],
+        output_shapes={"y": [1, 4, *([4] * (len(x_shape) - 2))]},
+    )
+    path = save(tmp_path, model)
+    with pytest.raises(UnsupportedOperator) as err:
+        load_onnx(path)
+    exc, msg = err.value, str(err.value)
+    assert (exc.op, exc.node, exc.opset) == (op, "odd_kernel", 13)
+    assert str(path) in msg and "kernel_shape" in msg and "'w'" in msg
+    assert f"expected kernel_shape {expected}" in msg and f"got {kernel_shape}" in msg
+
+
+def test_kernel_shape_that_repeats_the_weight_is_accepted(tmp_path: Path) -> None:
+    model = make_model(
+        [node("Conv", ["x", "w"], ["y"], "conv", kernel_shape=[3, 1])],
+        [vi("x", [1, 3, 8, 8])],
+        ["y"],
+        [init("w", rand(4, 3, 3, 1))],
+    )
+    (layer,) = load(tmp_path, model).layers
+    assert (layer.R, layer.S) == (3, 1) and layer.macs == conv_macs(1, 4, 3, 1, 6, 8, 3, 1)

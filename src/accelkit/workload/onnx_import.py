@@ -868,6 +868,20 @@ def _spatial(values: Sequence[int] | None, rank: int, default: int) -> tuple[int
     return (1, vals[0]) if rank == 1 else (vals[0], vals[1])
 
 
+def _kernel(imp: OnnxImporter, node: NodeProto, weight: str, shape: tuple[int, ...], rank: int) -> tuple[int, int]:
+    """The kernel size of a conv node: the weight's spatial dimensions, which ``kernel_shape`` (optional in ONNX)
+    must repeat exactly; a disagreement is a malformed node (onnxruntime refuses it too)."""
+    expected = [int(d) for d in shape[2:]]
+    given = imp.attr(node, "kernel_shape")
+    if given is not None and [int(v) for v in given] != expected:
+        raise imp.unsupported(
+            node,
+            reason=f"attribute kernel_shape disagrees with weight {weight!r} of shape {list(shape)}: expected "
+            f"kernel_shape {expected} (the weight's spatial dimensions), got {[int(v) for v in given]}",
+        )
+    return _spatial(expected, rank, 1)
+
+
 def _padding(imp: OnnxImporter, node: NodeProto, rank: int) -> str | tuple[int, int, int, int]:
     """The builder padding argument for ``auto_pad``/``pads`` of a conv or pool node."""
     auto = str(imp.attr(node, "auto_pad", "NOTSET") or "NOTSET").upper()
@@ -922,7 +936,7 @@ def _conv(imp: OnnxImporter, node: NodeProto) -> None:
         raise imp.shape_error(
             node, f"weight {w!r} of shape {list(wt.shape)} does not fit input {list(imp.shape(x))} with group={group}"
         )
-    kernel = _spatial(imp.attr(node, "kernel_shape", wt.shape[2:]), rank, 1)
+    kernel = _kernel(imp, node, w, wt.shape, rank)
     y = node.output[0]
     imp.builder.conv(
         x,
@@ -954,7 +968,7 @@ def _conv_transpose(imp: OnnxImporter, node: NodeProto) -> None:
     in_shape = imp.shape(x)
     if len(wt.shape) != rank + 2 or wt.shape[0] != in_shape[1]:
         raise imp.shape_error(node, f"weight {ins[1]!r} of shape {list(wt.shape)} does not fit input {list(in_shape)}")
-    kernel = _spatial(imp.attr(node, "kernel_shape", wt.shape[2:]), rank, 1)
+    kernel = _kernel(imp, node, ins[1], wt.shape, rank)
     stride = _spatial(imp.attr(node, "strides"), rank, 1)
     dilation = _spatial(imp.attr(node, "dilations"), rank, 1)
     out_pad = _spatial(imp.attr(node, "output_padding"), rank, 0)
