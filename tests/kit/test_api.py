@@ -114,7 +114,21 @@ def test_nothing_close_gives_no_suggestion() -> None:
 
 def test_modelled_by_info() -> None:
     assert kit.modelled_by_info("row-stationary-dataflow").computable
-    info = kit.modelled_by_info("zero-gating")
+    assert kit.modelled_by_info("row-stationary-dataflow").blocks == ("dataflow",)
+
+
+def test_the_link_goes_both_ways() -> None:
+    """Every block names catalog ids; every such technique names the block back (and nothing else does)."""
+    from accelkit.optimizations import available, block_class
+
+    named = {(tid, kind) for kind in available() for tid in block_class(kind).catalog_ids}
+    assert named, "some blocks model catalog techniques"
+    for tid, kind in named:
+        assert kind in kit.modelled_by_info(tid).blocks
+    for t in kit.techniques():
+        for kind in kit.modelled_by_info(t).blocks:
+            assert t.id in block_class(kind).catalog_ids
+    info = kit.modelled_by_info("knowledge-distillation")  # a training technique: no hardware model computes it
     assert not info.computable and info.path is None and "not modelled" in info.description
 
 

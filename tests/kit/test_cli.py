@@ -89,14 +89,17 @@ def test_show_prints_effects_sources_and_that_accelkit_cannot_compute_it() -> No
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Zero-operand clock/data gating" in out and "-45%" in out
-    assert "accelkit cannot compute this effect on your design" in out
+    assert "accelkit can compute this on your design via the optimization block" in out
+    other = run("show", "knowledge-distillation").output  # a training technique: no hardware model computes it
+    assert "accelkit cannot compute this effect on your design" in other
     assert "chen2017eyeriss" in out and "doi:10.1109/JSSC.2016.2616357" in out
 
 
 def test_show_a_modelled_technique_says_how_accelkit_computes_it() -> None:
     result = run("show", "row-stationary-dataflow")
     assert result.exit_code == 0, result.output
-    assert "accelkit can compute this on your design via accelkit.mapping.dataflows" in result.output
+    assert "accelkit can compute this on your design via the optimization block dataflow" in result.output
+    assert "the mapper's dataflows" in result.output  # and the base-model feature behind it
     assert "secondary" in result.output  # the 1.4-2.5x was read in a paper-list note, and says so
 
 
@@ -105,7 +108,7 @@ def test_show_by_alias_and_json() -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["id"] == "compressed-sparse-accelerator"
-    assert doc["modelled"]["computable"] is False
+    assert doc["modelled"]["computable"] is bool(doc["modelled"]["blocks"])
     assert any(e["factor"] == 28800 for e in doc["effects"])
 
 

@@ -358,30 +358,69 @@ class ModelledBy:
     path: str | None
     resolvable: bool
     description: str
+    #: kinds of the optimization blocks whose ``catalog_ids`` name this technique (the link from the blocks back)
+    blocks: tuple[str, ...] = ()
 
     @property
     def computable(self) -> bool:
-        return self.path is not None and self.resolvable
+        return bool(self.blocks) or (self.path is not None and self.resolvable)
+
+    @property
+    def label(self) -> str | None:
+        """What computes it, in one string: the block kinds, else the dotted path of the base-model feature."""
+        if self.blocks:
+            return ", ".join(self.blocks)
+        return self.path
+
+
+def blocks_for(technique_id: str) -> tuple[str, ...]:
+    """Kinds of the registered optimization blocks that model ``technique_id`` (their ``catalog_ids`` say so)."""
+    return _block_index().get(technique_id, ())
+
+
+@functools.lru_cache(maxsize=1)
+def _block_index() -> dict[str, tuple[str, ...]]:
+    from accelkit.optimizations import available, block_class
+
+    index: dict[str, list[str]] = {}
+    for kind in available():
+        for tid in block_class(kind).catalog_ids:
+            index.setdefault(tid, []).append(kind)
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def modelled_by_info(technique: Technique | str) -> ModelledBy:
-    """Whether accelkit's cost model computes this technique's effect, and through which object."""
+    """Whether accelkit computes this technique's effect on the user's design: through an optimization block
+    (found from the blocks' ``catalog_ids``: the blocks name the techniques they implement, the catalog does
+    not repeat it), or through a base-model feature named by the catalog's ``modelled_by`` path."""
     t = technique if isinstance(technique, Technique) else get(technique)
+    blocks = blocks_for(t.id)
     path = t.modelled_by
-    if path is None:
+    resolvable = False
+    if path is not None:
+        obj: Any = None
+        module, _, attr = path.rpartition(".")
+        for mod_name, attr_name in ((path, None), (module, attr)):
+            try:
+                obj = importlib.import_module(mod_name)
+            except ImportError:
+                continue
+            if attr_name is not None:
+                obj = getattr(obj, attr_name, None)
+            if obj is not None:
+                break
+        resolvable = obj is not None
+    parts = []
+    if blocks:
+        parts.append(
+            f"the optimization block{'s' if len(blocks) > 1 else ''} {', '.join(blocks)} (list it under `blocks:` "
+            "in a study file; `accelkit attribute` shows its effect beside these figures)"
+        )
+    if path is not None:
+        parts.append(_MODELLED_DESCRIPTIONS.get(path, path))
+    if not parts:
         return ModelledBy(None, False, "not modelled: no accelkit block computes this effect yet")
-    obj: Any = None
-    module, _, attr = path.rpartition(".")
-    for mod_name, attr_name in ((path, None), (module, attr)):
-        try:
-            obj = importlib.import_module(mod_name)
-        except ImportError:
-            continue
-        if attr_name is not None:
-            obj = getattr(obj, attr_name, None)
-        if obj is not None:
-            break
-    return ModelledBy(path, obj is not None, _MODELLED_DESCRIPTIONS.get(path, path))
+    return ModelledBy(path, resolvable, "; and ".join(parts), blocks)
 
 
 # ---- comparison ---------------------------------------------------------------------------------------------------
@@ -534,7 +573,8 @@ def export_records(techs: Iterable[Technique] | None = None) -> list[dict[str, A
                 "name": t.name,
                 "level": t.level.value,
                 "block": t.block.value,
-                "modelled_by": t.modelled_by,
+                "modelled_by": info.label,
+                "modelled_by_blocks": list(info.blocks),
                 "computable_by_accelkit": info.computable,
                 "description": t.description,
                 "prerequisites": list(t.prerequisites),
@@ -570,7 +610,7 @@ def to_dataframe(techs: Iterable[Technique] | None = None) -> Any:
             "name": t.name,
             "level": t.level.value,
             "block": t.block.value,
-            "modelled_by": t.modelled_by,
+            "modelled_by": modelled_by_info(t).label,
         }
         if not t.effects:
             rows.append(base)

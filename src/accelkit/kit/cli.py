@@ -81,7 +81,7 @@ def list_cmd(
                     "name": t.name,
                     "level": t.level.value,
                     "block": t.block.value,
-                    "modelled_by": t.modelled_by,
+                    "modelled_by": kit.modelled_by_info(t).label,
                     "effects": len(t.effects),
                     "metrics": [x.value for x in t.metrics],
                     "best": None
@@ -113,7 +113,7 @@ def list_cmd(
             _t(best.metric.value if best else "-"),
             _t((best.baseline[:60] + ("..." if len(best.baseline) > 60 else "")) if best else ""),
             _t(len(t.effects)),
-            _t("yes" if t.modelled_by else ""),
+            _t(kit.modelled_by_info(t).label or ""),
         )
     _out().print(table)
 
@@ -124,6 +124,7 @@ def _show_json(t: Technique) -> dict[str, Any]:
     info = kit.modelled_by_info(t)
     rec["modelled"] = {
         "path": info.path,
+        "blocks": list(info.blocks),
         "computable": info.computable,
         "description": info.description,
         "note": t.modelled_note,
@@ -156,7 +157,7 @@ def show_cmd(
         console.print(_t("conflicts with: " + ", ".join(t.conflicts)))
     info = kit.modelled_by_info(t)
     if info.computable:
-        line = f"accelkit model: yes - accelkit can compute this on your design via {info.path} ({info.description})."
+        line = f"accelkit model: yes - accelkit can compute this on your design via {info.description}."
     else:
         line = (
             "accelkit model: no - accelkit cannot compute this effect on your design yet; "
