@@ -686,13 +686,13 @@ def _resident(net: Network, arch: Accelerator, residency: str) -> bool:
     elif top is None or top.per_pe or len(top.operands) < 3:
         problem = "its outermost on-chip level does not hold every operand"
     else:
-        st = network_stats(net)
-        need = st.weight_bytes + st.activation_peak_bytes
+        weights, acts = storage_bytes(net)  # weights as stored: compressed where a block compresses them
+        need = weights + acts
         cap = top.usable_bits / 8
         if need > cap:
             problem = (
-                f"the model needs {need:,.0f} B (weights {st.weight_bytes:,.0f} B + peak activations "
-                f"{st.activation_peak_bytes:,.0f} B) but {top.name!r} holds {cap:,.0f} B"
+                f"the model needs {need:,.0f} B (weights {weights:,.0f} B + peak activations "
+                f"{acts:,.0f} B) but {top.name!r} holds {cap:,.0f} B"
             )
     if problem is None:
         return True
