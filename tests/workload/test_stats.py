@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
 from accelkit.workload.builder import NetworkBuilder
-from accelkit.workload.stats import human_bytes, live_activation_bytes, network_stats
+from accelkit.workload.onnx_import import load_onnx
+from accelkit.workload.stats import NetworkStats, human_bytes, live_activation_bytes, network_stats
 from accelkit.workload.weights import measure_weights
 from accelkit.workload.zoo import get_network
 
@@ -84,3 +88,49 @@ def test_human_units() -> None:
     assert human_bytes(512) == "512 B"
     assert human_bytes(1536) == "1.50 KiB"
     assert human_bytes(3 * 1024**2) == "3.00 MiB"
+
+
+def _tied(*, second_weight: str = "shared.w", dtype: str = "int8") -> NetworkStats:
+    b = NetworkBuilder("tied", dtype=dtype)
+    x = b.input("x", (1, 8, 10, 10))
+    a = b.conv(x, 8, 3, name="a", weight_tensor="shared.w")
+    c = b.conv(a, 8, 3, name="b", weight_tensor=second_weight)
+    return network_stats(b.build(outputs=[c]))
+
+
+def test_tied_weights_count_once_in_the_totals_but_in_every_row() -> None:
+    tied, untied = _tied(), _tied(second_weight="own.w")
+    w = 8 * 8 * 3 * 3  # one 3x3 conv's weights
+    assert [r.params for r in tied.layers] == [r.params for r in untied.layers]  # each row shows what it reads
+    assert tied.params == untied.params - w and tied.shared_weight_params == w
+    assert tied.weight_bytes == untied.weight_bytes - w  # int8: one byte per weight
+    assert tied.shared_weights == {"b": "a"} and untied.shared_weights == {}
+    assert tied.totals_dict()["shared_weight_params"] == w
+
+
+def test_two_onnx_nodes_reading_one_initializer_store_it_once(tmp_path: Path) -> None:
+    w = np.random.default_rng(0).standard_normal((4, 4, 3, 3)).astype(np.float32)
+    graph = helper.make_graph(
+        [
+            helper.make_node("Conv", ["x", "w"], ["h"], name="c1", pads=[1, 1, 1, 1]),
+            helper.make_node("Conv", ["h", "w"], ["y"], name="c2", pads=[1, 1, 1, 1]),
+        ],
+        "tied",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 6, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])],
+        [numpy_helper.from_array(w, "w")],
+    )
+    path = tmp_path / "tied.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), str(path))
+    st = network_stats(load_onnx(path))
+    assert [r.params for r in st.layers] == [w.size, w.size]
+    assert st.params == w.size and st.weight_bytes == 4 * w.size and st.shared_weights == {"c2": "c1"}
+
+
+def test_a_folded_batch_norm_makes_its_own_copy_of_tied_weights() -> None:
+    b = NetworkBuilder("tied_bn", dtype="int8")
+    x = b.input("x", (1, 8, 10, 10))
+    a = b.conv(x, 8, 3, name="a", weight_tensor="shared.w")
+    c = b.fold_batchnorm(b.conv(a, 8, 3, name="b", weight_tensor="shared.w"))
+    st = network_stats(b.build(outputs=[c]))
+    assert st.shared_weights == {} and st.params == sum(r.params for r in st.layers)

@@ -8,6 +8,14 @@ Conventions (stated once, used everywhere):
 * ``weight_bytes`` is what an accelerator stores: constant weights at the weight precision plus one bias per
   output channel at the bias precision (folded BN leaves exactly one bias) plus extra parameters (embedding
   tables, position embeddings, layer-norm gamma/beta), dense, uncompressed.
+* **Shared (tied) weights** are stored once. When several layers read the same constant weight tensor
+  (``Layer.weight_tensor``: an ONNX initializer used by two nodes, directly or through a layout-only op such as
+  Transpose or DequantizeLinear; a TFLite buffer), the network totals (``params``, ``weight_bytes``,
+  ``weight_density``, ``weight_entropy_bits``) count it once, at the first layer that reads it. The per-layer rows
+  still show each layer's full weights (what that layer reads), so the rows can add up to more than the totals;
+  ``NetworkStats.shared_weights`` names each layer whose weights were not counted again and the layer that holds
+  them. A layer with a batch norm folded into it has its own deployed copy (the scales differ), so it never
+  shares. Biases are counted per layer (the IR does not name bias tensors).
 * Activation bytes are tensor elements times the tensor's own bit width. Views (reshape, flatten, fused
   activations) share their base tensor's buffer and are never counted twice.
 * Peak live activation memory follows the network's topological layer order: while a layer runs, every tensor
@@ -18,7 +26,7 @@ Conventions (stated once, used everywhere):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from accelkit.workload.ir import LOOP_DIMS, Layer, Network, Operand
@@ -68,6 +76,10 @@ class NetworkStats:
     weight_density: float | None
     weight_entropy_bits: float | None
     layer_counts: dict[str, int]
+    #: layer name -> the earlier layer whose (identical) weight tensor it reads: counted once in the totals.
+    shared_weights: dict[str, str] = field(default_factory=dict)
+    #: weight elements left out of ``params`` because they were already counted (sum over ``shared_weights``).
+    shared_weight_params: int = 0
 
     def totals_dict(self) -> dict[str, Any]:
         """The totals as plain JSON-able values (the ``totals`` object of the output contract)."""
@@ -85,6 +97,7 @@ class NetworkStats:
             "weight_entropy_bits": self.weight_entropy_bits,
             "layers": len(self.layers),
             "layer_counts": dict(self.layer_counts),
+            "shared_weight_params": self.shared_weight_params,
         }
 
 
@@ -173,11 +186,38 @@ def layer_stats(net: Network) -> tuple[LayerStats, ...]:
     return tuple(rows)
 
 
+def shared_weights(net: Network) -> dict[str, str]:
+    """Layers whose constant weights are the same tensor as an earlier layer's: ``{layer: first layer}``.
+
+    Same tensor means the same ``weight_tensor`` name, element count and weight precision; a layer with a folded
+    batch norm (``norm_params``) deploys its own scaled copy and never shares.
+    """
+    first: dict[tuple[str, int, int], str] = {}
+    out: dict[str, str] = {}
+    for layer in net.layers:
+        if not layer.has_weights or not layer.weight_tensor or layer.norm_params:
+            continue
+        key = (layer.weight_tensor, layer.weight_elements, layer.bits_of(Operand.WEIGHT))
+        if key in first:
+            out[layer.name] = first[key]
+        else:
+            first[key] = layer.name
+    return out
+
+
 def network_stats(net: Network) -> NetworkStats:
-    """Compute every statistic of ``net`` in one pass over its layers."""
+    """Compute every statistic of ``net`` in one pass over its layers (shared weights counted once)."""
     rows = layer_stats(net)
     peak_i = max(range(len(rows)), key=lambda i: rows[i].live_bytes) if rows else None
-    measured = [layer.weight_stats for layer in net.layers if layer.has_weights and layer.weight_stats]
+    shared = shared_weights(net)
+    repeated = [layer for layer in net.layers if layer.name in shared]
+    shared_params = sum(layer.weight_elements for layer in repeated)
+    shared_bytes = sum(layer.weight_elements * layer.bits_of(Operand.WEIGHT) / 8 for layer in repeated)
+    measured = [
+        layer.weight_stats
+        for layer in net.layers
+        if layer.has_weights and layer.weight_stats and layer.name not in shared
+    ]
     n_w = sum(ws.elements for ws in measured)
     density = (1 - sum(ws.zeros for ws in measured) / n_w) if n_w else None
     ent = [ws for ws in measured if ws.entropy_bits is not None]
@@ -192,8 +232,8 @@ def network_stats(net: Network) -> NetworkStats:
         layers=rows,
         macs=sum(r.macs for r in rows),
         ops=sum(r.ops for r in rows),
-        params=sum(r.params for r in rows),
-        weight_bytes=sum(r.weight_bytes for r in rows),
+        params=sum(r.params for r in rows) - shared_params,
+        weight_bytes=sum(r.weight_bytes for r in rows) - shared_bytes,
         activation_peak_bytes=rows[peak_i].live_bytes if peak_i is not None else 0.0,
         activation_peak_layer=rows[peak_i].name if peak_i is not None else None,
         activation_total_bytes=sum(_tensor_bytes(net, t) for t in produced),
@@ -202,6 +242,8 @@ def network_stats(net: Network) -> NetworkStats:
         weight_density=density,
         weight_entropy_bits=entropy,
         layer_counts=counts,
+        shared_weights=shared,
+        shared_weight_params=shared_params,
     )
 
 
