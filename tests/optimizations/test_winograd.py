@@ -168,3 +168,27 @@ def test_conflict_with_binary_and_ternary_weights(bits: int, conflicts: bool) ->
             check_conflicts([wino, quant])
     else:
         check_conflicts([wino, quant])
+
+
+@pytest.mark.parametrize(
+    ("quant", "conflicts"),
+    [
+        ({"weights": "binary"}, True),
+        ({"weights": "ternary"}, True),
+        ({"weights": 2}, True),
+        ({"weights": "int8", "layers": {"conv1": "binary"}}, True),
+        ({"weights": "int4"}, False),
+        ({"weights": "int8", "activations": "int2"}, False),
+    ],
+)
+def test_conflict_with_the_quantization_block(quant: dict, conflicts: bool) -> None:
+    from accelkit.optimizations import available
+
+    if "quantization" not in available():
+        pytest.skip("no quantization block registered")
+    blocks = [make_block({"kind": "winograd"}), make_block({"kind": "quantization", **quant})]
+    if conflicts:
+        with pytest.raises(OptimizationError):
+            check_conflicts(blocks)
+    else:
+        check_conflicts(blocks)

@@ -347,8 +347,10 @@ def _raw_weight_bits(layer: Layer, arch: Accelerator) -> float:
 def _weight_bits_of(spec: Any) -> int | None:
     """The narrowest weight width another block's spec asks for, read defensively (None when unknown).
 
-    Any field whose path mentions "weight" counts: an int under a name with "bit" in it (``weight_bits: 2``), or a
-    number format (``weights: int4``, ``weight: binary`` / ``ternary``), at any nesting (per-layer maps, lists).
+    A leaf counts when its path mentions "weight" or lies under "layers" (per-layer formats) without mentioning
+    "activation": an int is a bit width (``weights: 2``, ``weight_bits: 1``), a string a number format
+    (``weights: int4``, ``binary``, ``ternary``); formats it cannot parse (``log4``) are skipped. Conservative: a
+    single <= 2-bit layer anywhere counts, whether or not Winograd would transform that layer.
     """
     from accelkit.workload.ir import DataType
 
@@ -358,15 +360,19 @@ def _weight_bits_of(spec: Any) -> int | None:
         if isinstance(value, dict):
             for k, v in value.items():
                 walk(v, f"{path}.{k}")
-        elif isinstance(value, (list, tuple)):
+            return
+        if isinstance(value, (list, tuple)):
             for v in value:
                 walk(v, path)
-        elif "weight" in path.lower() and not isinstance(value, bool):
-            if isinstance(value, int) and "bit" in path.lower():
-                found.append(value)
-            elif isinstance(value, str):
-                with contextlib.suppress(ValueError):
-                    found.append(DataType.parse(value).bits)
+            return
+        low = path.lower()
+        if "activation" in low or not ("weight" in low or low.startswith(".layers")):
+            return
+        if isinstance(value, int) and not isinstance(value, bool):
+            found.append(value)
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                found.append(DataType.parse(value).bits)
 
     try:
         dumped = spec.model_dump()
