@@ -137,7 +137,7 @@ def literature_range(block: Optimization) -> dict[str, list[float]]:
     from accelkit import kit
 
     out: dict[str, list[float]] = {}
-    for tid in block.catalog_ids:
+    for tid in block.techniques():
         try:
             tech = kit.get(tid)
         except Exception:  # an entry-point block naming an id the catalog lacks: no range, not a crash
@@ -257,7 +257,7 @@ def attribute(
                 kind=b.kind,
                 label=b.label,
                 description=b.describe(),
-                catalog_ids=tuple(b.catalog_ids),
+                catalog_ids=tuple(b.techniques()),
                 alone=alone,
                 marginal=marginal,
                 shapley=shap,

@@ -325,7 +325,26 @@ def _cast_to_datapath(net: Network, arch: Accelerator) -> tuple[Network, list[st
             # biases join the partial sums: they take the accumulator's precision
             layer = layer.with_(precision=prec, bias_dtype=pa.mac_output if layer.bias else None)
         layers.append(layer)
-    return (net.with_layers(layers) if cast else net), cast
+    # activation tensors are stored at the datapath's activation precision too (the footprint and the residency
+    # decision read tensor dtypes), except those a block set: outputs of layers whose output it quantized, and
+    # network inputs read by layers whose input it quantized
+    kept_tensors = set()
+    for layer in net.layers:
+        kept = set(layer.attrs.get(QUANTIZED, ()))
+        if Operand.OUTPUT.value in kept or Operand.OUTPUT in kept:
+            kept_tensors.update(net.base_tensor(t) for t in layer.outputs)
+        if Operand.INPUT.value in kept or Operand.INPUT in kept:
+            kept_tensors.update(net.base_tensor(t) for t in layer.inputs if net.base_tensor(t) in net.inputs)
+    act = target[Operand.INPUT]
+    tensors = dict(net.tensors)
+    retyped = False
+    for name, t in net.tensors.items():
+        if not t.is_constant and t.alias_of is None and name not in kept_tensors and t.dtype != act:
+            tensors[name] = replace(t, dtype=act)
+            retyped = True
+    if not cast and not retyped:
+        return net, cast
+    return net.with_layers(layers, tensors=tensors), cast
 
 
 def _mapping_key(layer: Layer) -> tuple[Any, ...]:
@@ -638,7 +657,13 @@ def evaluate(
                 raise AccelkitError(f"residency 'on_chip' is impossible on {arch.name!r}: {exc}") from None
             resident = False
     if not resident:
-        layer_results, rows, cache = run(resident=False)
+        try:
+            layer_results, rows, cache = run(resident=False)
+        except MappingError as exc:
+            if not blocks:
+                raise
+            labels = ", ".join(b.label for b in blocks)
+            raise MappingError(f"{exc} (with the blocks {labels} applied: one of them may be the cause)") from None
     n_layers = len(work.layers)
     if progress:
         progress(n_layers, n_layers, "")

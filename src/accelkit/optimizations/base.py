@@ -223,6 +223,11 @@ class Optimization:
         params = ", ".join(f"{k}={v}" for k, v in fields.items())
         return f"{self.summary}" + (f" ({params})" if params else "")
 
+    def techniques(self) -> tuple[str, ...]:
+        """The catalog techniques these parameters select (default: every id in ``catalog_ids``); attribution
+        sets the computed effect beside their literature range."""
+        return self.catalog_ids
+
     # ---- checks -------------------------------------------------------------------------------------------
     def conflict_with(self, other: Optimization) -> str | None:
         """Why this block cannot be combined with ``other`` (None if it can). Default: the ``conflicts`` list."""
