@@ -3,18 +3,26 @@
 The space per layer is: spatial unrolling candidates (from the dataflow) x temporal tiling factors per memory
 level (ordered factorizations of each remaining loop bound) x a loop order per level. It is searched as follows.
 
-* **Tilings** are enumerated as the Cartesian product of per-dimension factorization tables, in chunks. A
-  factorization is dropped up front only when that dimension alone already overflows a level's capacity
-  (sound: other dimensions can only grow a tile). Capacity is then checked exactly per candidate.
+* **Tilings** are enumerated as the Cartesian product of per-dimension factorization tables. Two sound (exact)
+  rules shrink the tables first (:meth:`_Problem.prune_table`): a factorization is dropped when that dimension
+  alone already overflows a level (other dimensions can only grow a tile), and a dimension that indexes no
+  operand of the innermost level never gets a loop there (moving it to the next level up, innermost in its class,
+  changes no tile, no load count and no cycle count; e.g. a per-PE accumulator holding only outputs gets no
+  C/R/S loops). Capacity is then checked exactly per candidate.
 * **Loop orders** matter only through dimension classes (``NPQ``, ``K``, ``CRS``; ``G`` outermost), six orders
-  per level. Under the energy objective the cost is *separable* across levels in the order choice: the number
-  of loads of a tile depends on the order of exactly one level, the innermost level above it that has a loop
-  indexing the operand. So the best order of each level is found independently (6 per level, not 6^levels);
-  this is exact, and a brute-force test checks it. For latency and EDP objectives the energy-best orders are
-  used and the search over tilings uses the true objective.
-* A layer whose whole tiling space (all spatial candidates) is at most ``exhaustive_limit`` is searched
-  exhaustively. A larger space is sampled: ``max_candidates`` tilings, deterministic (seeded), shared among the
-  spatial candidates in proportion to their spaces (the mapping's ``info`` says ``exhaustive: False``).
+  per level (twelve with the P/Q choice for sliding windows). Under the energy objective the cost is *separable*
+  across levels in the order choice: the number of loads of a tile depends on the order of exactly one level,
+  the innermost level above it that has a loop indexing the operand. So the best order of each level is found
+  independently (12 per level, not 12^levels); this is exact, and a brute-force test checks it. For latency and
+  EDP objectives the energy-best orders are used and the search over tilings uses the true objective.
+* **Exhaustive or sampled.** A layer whose pruned tiling space (all spatial candidates together) is at most
+  ``exhaustive_limit`` tilings is searched exhaustively: the result is the optimum of the space. A larger space
+  is *sampled* (the mapping's ``info`` says ``exhaustive: False``; not guaranteed optimal): ``max_candidates``
+  tilings, deterministic (seeded), shared among the spatial candidates in proportion to their spaces, then a
+  local search from the best few tilings overall and the best tiling of each of the most promising spatial
+  candidates: each moves to its best neighbour (another factorization of one dimension, or of two at once)
+  while that improves the objective.
+* Candidates of all spatial unrollings are evaluated together in batches (the spatial factors are an array).
 
 Costs come in as per-bit read/write energies per level, energy per MAC, per NoC bit and per spatial add.
 """
@@ -59,6 +67,32 @@ _ORDER_POS = np.array([[order.index(c) for c in CLASS_NAMES] for order, _ in LEV
 #: which of P (0) / Q (1) is innermost in NPQ, per level order: shape (12,)
 _ORDER_PQ = np.array([0 if inner is LoopDim.P else 1 for _, inner in LEVEL_ORDERS])
 _NO = len(LEVEL_ORDERS)
+_G = _DIM_INDEX[LoopDim.G]
+
+
+def _order_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per level order and 3-bit code of which classes have a non-trivial loop at a level (bit k: class k):
+
+    * ``apply[irr][order, code]``: whether an operand blind to class ``irr`` keeps its tile across that class's
+      loops, i.e. no loop of a class relevant to it runs inside them (float, to scale the reuse directly);
+    * ``npq_inner[order, code]``: whether the NPQ class holds the innermost loop indexing the input (no
+      non-trivial CRS loop inside it): the condition for sliding-window reuse.
+    """
+    apply = np.zeros((3, _NO, 8))
+    npq_inner = np.zeros((_NO, 8), dtype=bool)
+    i_npq, i_crs = CLASS_NAMES.index("NPQ"), CLASS_NAMES.index("CRS")
+    for code in range(8):
+        bit = [bool(code >> k & 1) for k in range(3)]
+        for order in range(_NO):
+            pos = _ORDER_POS[order]
+            for irr in range(3):
+                inner = any(bit[k] and pos[k] > pos[irr] for k in range(3) if k != irr)
+                apply[irr, order, code] = 0.0 if inner else 1.0
+            npq_inner[order, code] = bit[i_npq] and not (bit[i_crs] and pos[i_crs] > pos[i_npq])
+    return apply, npq_inner
+
+
+_APPLY, _NPQ_INNER = _order_tables()
 
 
 class MappingError(AccelkitError):
@@ -114,6 +148,11 @@ class _Problem:
         self.dims = np.array([layer.dims[d] for d in LOOP_DIMS], dtype=np.int64)
         self.rel = {o: [i for i, d in enumerate(LOOP_DIMS) if d in relevant_dims(layer, o)] for o in OPERANDS}
         self.chains = {o: arch.holding_levels(o) for o in OPERANDS}
+        inner = arch.levels[-1]
+        #: dimensions that index no operand of the innermost level: their loops never need to run there
+        self.free_inner = {
+            i for i in range(len(LOOP_DIMS)) if not any(inner.holds(o) and i in self.rel[o] for o in OPERANDS)
+        }
         if layer.transposed:  # R/S index the output, not the input: they join the K class
             self.class_idx = {
                 "NPQ": _CLASS_IDX["NPQ"],
@@ -132,14 +171,21 @@ class _Problem:
         dims = self.dims
         return tile_size(self.layer, lambda d: np.minimum(ext[..., _DIM_INDEX[d], :], dims[_DIM_INDEX[d]]), operand)
 
+    def tiles(self, ext: np.ndarray) -> dict[Operand, np.ndarray]:
+        """:meth:`tile` of every operand, clamping the extents once."""
+        clamped = np.minimum(ext, self.dims[:, None])
+        return {o: tile_size(self.layer, lambda d: clamped[..., _DIM_INDEX[d], :], o) for o in OPERANDS}
+
     def extents(self, T: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """Tile extents (L, 8, n): the product of the factors at and below each level (+ spatial above the PEs)."""
+        """Tile extents (L, 8, n): the product of the factors at and below each level (+ spatial above the PEs).
+
+        ``s``: spatial factors, (8,) for all candidates or (8, n) per candidate."""
         ext = np.empty_like(T)
         ext[-1] = T[-1]
         for m in range(T.shape[0] - 2, -1, -1):
             np.multiply(ext[m + 1], T[m], out=ext[m])
         if self.sl > 0:
-            ext[: self.sl] *= s[None, :, None]
+            ext[: self.sl] *= (s[:, None] if s.ndim == 1 else s)[None]
         return ext
 
     def capacity_mask(self, tiles: dict[Operand, np.ndarray]) -> np.ndarray:
@@ -147,13 +193,38 @@ class _Problem:
         n = next(iter(tiles.values())).shape[-1]
         return np.broadcast_to(fits(self.arch, self.bits, tiles), (n,))
 
+    def prune_tables(self, tables: list[np.ndarray], spatial: np.ndarray) -> list[np.ndarray]:
+        """:meth:`prune_table` for every dimension's table at once (one capacity check)."""
+        tables = [t[t[:, -1] == 1] if self.L >= 2 and d in self.free_inner else t for d, t in enumerate(tables)]
+        ks = [t.shape[0] for t in tables]
+        T = np.ones((self.L, 8, sum(ks)))
+        at = 0
+        for d, t in enumerate(tables):
+            T[:, d, at : at + ks[d]] = t.T
+            at += ks[d]
+        keep = self.capacity_mask(self.tiles(self.extents(T, spatial.astype(np.float64))))
+        bounds = np.cumsum([0, *ks])
+        return [t[keep[bounds[d] : bounds[d + 1]]] for d, t in enumerate(tables)]
+
     def prune_table(self, table: np.ndarray, dim: int, spatial: np.ndarray) -> np.ndarray:
-        """Drop factorizations of ``dim`` that overflow some level even with every other dimension minimal."""
+        """Drop factorizations of ``dim`` that cannot be optimal. Both rules are sound (exact):
+
+        * the factorization overflows some level even with every other dimension minimal (other dimensions can
+          only grow a tile);
+        * it puts a loop at the innermost level although ``dim`` indexes no operand held there. Such a loop
+          changes nothing but the order of the loops above that level's tiles; the same loop moved to the next
+          level up, in its class, run innermost there, gives the same tiles, the same tile loads at every level
+          and the same cycles (a class irrelevant to the innermost level's only operand is irrelevant in full,
+          and nothing below the innermost level depends on its loop order). The moved tiling is in the space,
+          and its best orders are at least as good (its argmax includes that order), so it dominates.
+        """
+        if self.L >= 2 and dim in self.free_inner:
+            table = table[table[:, -1] == 1]
         k = table.shape[0]
         T = np.ones((self.L, 8, k))
         T[:, dim, :] = table.T
         ext = self.extents(T, spatial.astype(np.float64))
-        keep = self.capacity_mask({o: self.tile(ext, o) for o in OPERANDS})
+        keep = self.capacity_mask(self.tiles(ext))
         return table[keep]
 
     # ---- evaluation ---------------------------------------------------------------------------------------
@@ -164,39 +235,62 @@ class _Problem:
         objective: Objective,
         tiles: dict[Operand, np.ndarray] | None = None,
         ext: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
+        *,
+        want_orders: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Objective (n,) and the chosen order index per level (L, n) for temporal factors ``T`` (L, 8, n).
 
-        Order indices refer to ``mapping.LEVEL_ORDERS``.
+        ``s``: spatial factors, (8,) for every candidate or (8, n) per candidate (candidates of several spatial
+        unrollings in one batch). Order indices refer to ``mapping.LEVEL_ORDERS``. With ``want_orders=False``
+        (energy objective only) the orders are not materialized (``None``): the search asks for the winner's.
         """
         T = T.astype(np.float64, copy=False)
         L, _, n = T.shape
+        s = s.astype(np.float64, copy=False)
+        if s.ndim == 1:
+            s = s[:, None]  # (8, 1): broadcasts over candidates
         sl = self.sl
         c = self.costs
         arch = self.arch
         if ext is None:
-            ext = self.extents(T, s.astype(np.float64))
+            ext = self.extents(T, s)
         if tiles is None:
-            tiles = {o: self.tile(ext, o) for o in OPERANDS}
-        F = np.prod(T, axis=1)  # (L, n)
-        PF = np.ones((L + 1, n))  # prefix products of whole levels
+            tiles = self.tiles(ext)
+        # products per dimension class and level; every loop dimension is G or in exactly one class
+        PG = T[:, _G, :]  # (L, n)
+        Pc = np.empty((L, 3, n))
+        for k, cn in enumerate(CLASS_NAMES):
+            idx = self.class_idx[cn]
+            np.copyto(Pc[:, k, :], T[:, idx[0], :])
+            for i in idx[1:]:
+                Pc[:, k, :] *= T[:, i, :]
+        F = PG * Pc[:, 0, :]
+        F *= Pc[:, 1, :]
+        F *= Pc[:, 2, :]  # (L, n)
+        PF = np.empty((L + 1, n))  # prefix products of whole levels
+        PF[0] = 1.0
         for m in range(L):
             np.multiply(PF[m], F[m], out=PF[m + 1])
-        Pc = np.stack([np.prod(T[:, self.class_idx[cn], :], axis=1) for cn in CLASS_NAMES], axis=1)  # (L, 3, n)
-        PG = T[:, _DIM_INDEX[LoopDim.G], :]  # (L, n)
-        active = float(np.prod(s))
+        nt = Pc > 1  # (L, 3, n): a non-trivial loop of each class
+        code = (nt[:, 0, :] + 2 * nt[:, 1, :].astype(np.int8) + 4 * nt[:, 2, :].astype(np.int8)).astype(np.intp)
+        g_nt = PG > 1
+        active = np.prod(s, axis=0)  # (n,) or (1,)
         multicast, reduce = arch.noc.multicast, arch.noc.spatial_reduction
         macs = float(self.layer.macs)
         cols = np.arange(n)
+        flat_pf = PF.reshape(-1)
+        flat_pc = [Pc[:, k, :].reshape(-1) for k in range(3)]  # (L * n,) each
+        flat_code = code.reshape(-1)
 
         base = np.zeros(n)  # energy with every tile load counted "full" (no order-dependent reuse)
         # words per instance read from / written to each level, same "full" convention (for bandwidth)
         rw = np.zeros((L, n))
         ww = np.zeros((L, n))
-        # order-dependent savings: (alpha (n,), loads saved per order (NO, n), level m* (n,),
+        gain = np.zeros((L, _NO, n))  # energy saved per level, level order and candidate
+        gain_levels: set[int] = set()
+        # order-dependent savings, for the bandwidth model: (loads saved per order (NO, n), level m* (n,),
         # [(read-or-write words array, level, words per load)])
-        terms: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[np.ndarray, int, np.ndarray]]]] = []
-        i_npq, i_crs = CLASS_NAMES.index("NPQ"), CLASS_NAMES.index("CRS")
+        terms: list[tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, int, np.ndarray]]]] = []
         lay = self.layer
 
         for o in OPERANDS:
@@ -204,55 +298,56 @@ class _Problem:
             b = self.bits[o]
             irr = CLASS_NAMES.index(IRRELEVANT_CLASS[o])
             rel_classes = [k for k in range(3) if k != irr]
-            s_rel = float(self._spatial_rel(s, o))
-            rel_nt = (PG > 1) | np.any(Pc[:, rel_classes, :] > 1, axis=1)  # (L, n): a loop indexing o
-            rel_prefix = np.ones((L + 1, n))  # distinct tiles above each level: product of relevant factors
-            relT = np.prod(T[:, self.rel[o], :], axis=1)
+            s_rel = self._spatial_rel(s, o)
+            rel_nt = g_nt | nt[:, rel_classes[0], :] | nt[:, rel_classes[1], :]  # (L, n): a loop indexing o
+            relT = PG * Pc[:, rel_classes[0], :] * Pc[:, rel_classes[1], :]
+            rel_prefix = np.empty((L + 1, n))  # distinct tiles above each level: product of relevant factors
+            rel_prefix[0] = 1.0
             for m in range(L):
                 np.multiply(rel_prefix[m], relT[m], out=rel_prefix[m + 1])
+            # deepest level above each level with a loop indexing o (-1: none)
+            ms_at = [np.full(n, -1, dtype=np.intp)]
+            for m in range(L - 1):
+                ms_at.append(np.where(rel_nt[m], m, ms_at[-1]))
+            apply_tab = _APPLY[irr]  # (NO, 8)
             for j in range(1, len(chain)):
                 h, p = chain[j], chain[j - 1]
                 crossing = p < sl <= h
                 inst = active if h >= sl else 1.0
                 tile = tiles[o][h]
-                ms = np.full(n, -1)
-                for m in range(h):  # deepest level above h with a loop indexing o
-                    ms = np.where(rel_nt[m], m, ms)
+                ms = ms_at[h]
                 has = ms >= 0
-                ms = np.where(has, ms, 0)
-                full = np.where(has, PF[ms, cols] * F[ms, cols], 1.0)
-                irr_prod = Pc[ms, irr, cols]
-                div = np.where(has, full / irr_prod, 1.0)
-                nt = Pc[ms, :, cols] > 1  # (n, 3)
-                others_inner = np.zeros((_NO, n), dtype=bool)
-                for k in rel_classes:
-                    others_inner |= nt[None, :, k] & (_ORDER_POS[:, k] > _ORDER_POS[:, irr])[:, None]
-                applies = (has & (irr_prod > 1))[None, :] & ~others_inner  # (NO, n)
-                loads = np.where(applies, div[None, :], full[None, :])  # (NO, n)
+                lin = np.where(has, ms, 0) * n + cols
+                full = np.where(has, flat_pf[lin + n], 1.0)
+                irr_prod = flat_pc[irr].take(lin)
+                cand_code = flat_code.take(lin)
+                # loads with o's irrelevant class innermost at m* (when no relevant class runs inside it)
+                reuse = np.where(has & (irr_prod > 1), full - full / irr_prod, 0.0)
+                saved = np.empty((_NO, n))  # (NO, n); per order: a gather from an 8-entry table is fast
+                for k in range(_NO):
+                    np.multiply(apply_tab[k].take(cand_code), reuse, out=saved[k])
                 if o is Operand.INPUT and not lay.transposed:
                     # sliding-window reuse when the innermost loop indexing the input is P (or Q) at level m*
-                    npq_inner = nt[None, :, i_npq] & ~(
-                        nt[None, :, i_crs] & (_ORDER_POS[:, i_crs] > _ORDER_POS[:, i_npq])[:, None]
-                    )
                     halo = np.ones((2, n))
                     for axis, (dp, dr) in enumerate(((LoopDim.P, LoopDim.R), (LoopDim.Q, LoopDim.S))):
-                        f = T[ms, _DIM_INDEX[dp], cols]
+                        f = T[:, _DIM_INDEX[dp], :].reshape(-1).take(lin)
                         e_p = np.minimum(ext[h, _DIM_INDEX[dp], :], self.dims[_DIM_INDEX[dp]])
                         e_r = np.minimum(ext[h, _DIM_INDEX[dr], :], self.dims[_DIM_INDEX[dr]])
                         fanout = np.where(ms < sl, s[_DIM_INDEX[dp]], 1.0) if h >= sl else 1.0
                         frac = halo_share(lay, e_p, e_r, fanout, axis)
                         halo[axis] = np.where(f > 1, 1.0 / f + (1.0 - 1.0 / f) * frac, 1.0)
-                    factor = halo[_ORDER_PQ]  # (NO, n): the P or Q halo of each order
-                    loads = loads * np.where(has[None, :] & npq_inner, factor, 1.0)
+                    for k in range(_NO):  # loads = (full - saved) * halo factor where the window slides
+                        slide = _NPQ_INNER[k].take(cand_code) & has
+                        saved[k] = full - (full - saved[k]) * np.where(slide, halo[_ORDER_PQ[k]], 1.0)
                 if o is not Operand.OUTPUT:
                     if crossing and multicast:  # the parent reads the union of the PEs' tiles (see reuse.py)
-                        union = self.tile(ext[h] * s[:, None], o)
+                        union = self.tile(ext[h] * s, o)
                         parent_tile = np.minimum(union, tile * s_rel)
                     else:
                         parent_tile = tile * inst
-                    alpha = tile * inst * b * c.write_j_per_bit[h] + parent_tile * b * c.read_j_per_bit[p]
+                    alpha = tile * (inst * b * c.write_j_per_bit[h]) + parent_tile * (b * c.read_j_per_bit[p])
                     if crossing:
-                        alpha = alpha + tile * inst * b * c.noc_j_per_bit
+                        alpha = alpha + tile * (inst * b * c.noc_j_per_bit)
                     base += alpha * full
                     wh = tile * (inst * b / self._width(h) / self._inst(h, active))
                     wp = parent_tile * (b / self._width(p) / self._inst(p, active))
@@ -283,12 +378,21 @@ class _Problem:
                     ww[p] += p1 * (full - first) + p1 * first * top_bits / b
                     rw[p] += p1 * (full - first)
                     moves = [(rw, h, h1), (ww, h, h1), (ww, p, p1), (rw, p, p1)]
-                terms.append((alpha, full[None, :] - loads, ms, moves))
+                # each candidate has one level m* per term: add the term's gain to that level only
+                weighted = saved * alpha
+                if h == 1:  # m* is 0 or none (then nothing is saved)
+                    gain[0] += weighted
+                    gain_levels.add(0)
+                else:
+                    for m in range(h):
+                        np.add(gain[m], weighted, out=gain[m], where=(ms == m))
+                        gain_levels.add(m)
+                terms.append((saved, ms, moves))
 
             # the MACs consume from / update the innermost level holding o
             h = chain[-1]
             per_pe = h >= sl
-            s_irr = active / s_rel if s_rel else 1.0
+            s_irr = active / np.maximum(s_rel, 1.0)
             if o is not Operand.OUTPUT:
                 reads = macs if per_pe else macs / (s_irr if multicast else 1.0)
                 base += reads * b * c.read_j_per_bit[h]
@@ -308,18 +412,23 @@ class _Problem:
                 rw[h] += reads_o * (b / self._width(h) / self._inst(h, active))
 
         base += macs * c.mac_j
-        compute = np.prod(F, axis=0)
+        compute = PF[L]
         base += compute * c.leak_j_per_cycle
-        gain = np.zeros((L, n, _NO))  # energy saved per level, candidate and level order
-        for alpha, saved, ms, _ in terms:
-            # each candidate has one level m* per term, so (ms[i], i) pairs are unique: a fancy-indexed add is exact
-            gain[ms, cols, :] += (alpha[None, :] * saved).T
-        best_order = np.argmax(gain, axis=2)  # (L, n): ties -> the first order
-        energy = base - np.take_along_axis(gain, best_order[:, :, None], axis=2)[:, :, 0].sum(axis=0)
+        levels = sorted(gain_levels)
+        if objective == "energy" and not want_orders:
+            energy = base - sum(gain[m].max(axis=0) for m in levels) if levels else base
+            return energy, None
+        best_order = np.zeros((L, n), dtype=np.intp)  # ties -> the first order
+        energy = base.copy()
+        for m in levels:
+            best_order[m] = np.argmax(gain[m], axis=0)
+            energy -= np.take_along_axis(gain[m], best_order[m][None, :], axis=0)[0]
         if objective == "energy":
             return energy, best_order
-        for _, saved, ms, moves in terms:
-            chosen = saved[best_order[ms, cols], cols]
+        flat_order = best_order.reshape(-1)
+        for saved, ms, moves in terms:
+            lin = np.where(ms >= 0, ms, 0) * n + cols
+            chosen = np.take_along_axis(saved, flat_order.take(lin)[None, :], axis=0)[0]
             for arr, lvl, w in moves:
                 arr[lvl] -= w * chosen
         rbw = np.array([self.arch.levels[i].read_bandwidth for i in range(L)])
@@ -332,17 +441,42 @@ class _Problem:
             return cycles + energy * 1e-6, best_order  # energy (J << 1) breaks ties only
         return energy * cycles, best_order
 
-    def _spatial_rel(self, s: np.ndarray, o: Operand) -> float:
-        sf = s.astype(np.float64)
+    def _spatial_rel(self, s: np.ndarray, o: Operand) -> np.ndarray:
+        """PEs that need distinct data of ``o`` per candidate, for spatial factors ``s`` (8, n)."""
         if o is Operand.INPUT and not self.layer.transposed:
-            return float(self.tile(sf[:, None], Operand.INPUT)[0])
-        return float(np.prod(sf[self.rel[o]]))
+            return self.tile(s, Operand.INPUT)
+        return np.prod(s[self.rel[o]], axis=0)
 
     def _width(self, i: int) -> float:
         return self.arch.levels[i].width_bits
 
-    def _inst(self, i: int, active: float) -> float:
+    def _inst(self, i: int, active: np.ndarray) -> np.ndarray | float:
         return active if self.arch.levels[i].per_pe else 1.0
+
+
+class _Elite:
+    """The ``keep`` best distinct candidates seen so far: objective, spatial candidate and table rows."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.val = np.empty(0)
+        self.cand = np.empty(0, dtype=np.intp)
+        self.idx = np.empty((8, 0), dtype=np.intp)
+
+    def offer(self, val: np.ndarray, cand: np.ndarray, idx: np.ndarray) -> None:
+        if val.size > self.keep:
+            top = np.argpartition(val, self.keep - 1)[: self.keep]
+            top.sort()  # keep the scan order among equal objectives
+            val, cand, idx = val[top], cand[top], idx[:, top]
+        allv = np.concatenate([self.val, val])
+        allc = np.concatenate([self.cand, cand])
+        alli = np.concatenate([self.idx, idx], axis=1)
+        # stable: on equal objectives the candidate seen first wins (as a sequential scan would pick it)
+        order = np.argsort(allv, kind="stable")
+        rows = np.vstack([allc[None, :], alli])[:, order]
+        _, first = np.unique(rows, axis=1, return_index=True)
+        order = order[np.sort(first)][: self.keep]
+        self.val, self.cand, self.idx = allv[order], allc[order], alli[:, order]
 
 
 def search(
@@ -352,66 +486,63 @@ def search(
     *,
     objective: Objective = "energy",
     dataflow: str | None = None,
-    max_candidates: int = 300_000,
-    exhaustive_limit: int = 2_000_000,
+    max_candidates: int = 12_000,
+    exhaustive_limit: int = 200_000,
     chunk: int = 1 << 15,
     seed: int = 0,
+    refine_from: int = 8,
+    pair_limit: int = 1024,
 ) -> Mapping:
-    """Find the best mapping of ``layer`` on ``arch`` for ``objective``; raises :class:`MappingError` if none fits."""
+    """Find the best mapping of ``layer`` on ``arch`` for ``objective``; raises :class:`MappingError` if none fits.
+
+    Exhaustive when the (soundly pruned) tiling space of all spatial candidates is at most ``exhaustive_limit``
+    tilings; otherwise ``max_candidates`` sampled tilings followed by a local search from the ``refine_from``
+    best (see the module docstring).
+    """
     prob = _Problem(layer, arch, costs)
     L = prob.L
-    best_val = math.inf
-    best: tuple[SpatialCandidate, np.ndarray, np.ndarray] | None = None
-    evaluated = generated = 0
-    exhaustive = True
+    counter = {"evaluated": 0, "generated": 0}
     rng = np.random.default_rng(seed)
     cands = spatial_candidates(layer, arch, dataflow or arch.dataflow)
-    prepared = []
+    prepared: list[tuple[SpatialCandidate, np.ndarray, list[np.ndarray], list[int], int]] = []
     for cand in cands:
         s = np.array([cand.factor(d) for d in LOOP_DIMS], dtype=np.int64)
         remaining = -(-prob.dims // s)  # ceil: padded loop bounds
-        tables = [prob.prune_table(ordered_factorizations(int(r), L), i, s) for i, r in enumerate(remaining)]
+        tables = prob.prune_tables([ordered_factorizations(int(r), L) for r in remaining], s)
         sizes = [t.shape[0] for t in tables]
         if 0 not in sizes:
-            prepared.append((cand, s, tables, sizes, math.prod(sizes)))
+            ftables = [t.T.astype(np.float64) for t in tables]  # (L, k_d)
+            prepared.append((cand, s.astype(np.float64), ftables, sizes, math.prod(sizes)))
     space = sum(p[4] for p in prepared)
     # exhaustive when the whole space is small enough; else a sample shared in proportion to each candidate's space
     sample = space > max(exhaustive_limit, max_candidates)
-    exhaustive = not sample
-    for cand, s, tables, sizes, total in prepared:
-        sf = s.astype(np.float64)
+    elite = _Elite(refine_from if sample else 1)
+    batch = _Batch(prob, prepared, objective, chunk, counter)
+    if sample:
+        batch.per_cand = {}
+
+    for ci, (_, _, _, sizes, total) in enumerate(prepared):
         if sample and total > (budget := max(int(max_candidates * total / space), 1)):
-            flat = rng.choice(total, size=budget, replace=False) if total < 2**62 else None
-            if flat is None:  # astronomically large: sample each dimension independently
-                idx_all = np.stack([rng.integers(0, k, size=budget) for k in sizes])
-                chunks = [idx_all[:, i : i + chunk] for i in range(0, budget, chunk)]
-            else:
-                chunks = [np.array(np.unravel_index(flat[i : i + chunk], sizes)) for i in range(0, len(flat), chunk)]
+            if total < 2**62:
+                flat = rng.choice(total, size=budget, replace=False)
+                batch.add(ci, np.array(np.unravel_index(flat, sizes)))
+            else:  # astronomically large: sample each dimension independently
+                batch.add(ci, np.stack([rng.integers(0, k, size=budget) for k in sizes]))
         else:
-            chunks = [
-                np.array(np.unravel_index(np.arange(i, min(i + chunk, total)), sizes)) for i in range(0, total, chunk)
-            ]
-        ftables = [t.T.astype(np.float64) for t in tables]  # (L, k_d)
-        for idx in chunks:
-            generated += idx.shape[1]
-            T = np.empty((L, 8, idx.shape[1]))
-            for d in range(8):
-                T[:, d, :] = ftables[d][:, idx[d]]
-            ext = prob.extents(T, sf)
-            tiles = {o: prob.tile(ext, o) for o in OPERANDS}
-            ok = prob.capacity_mask(tiles)
-            if not ok.any():
-                continue
-            if not ok.all():
-                T, ext = T[:, :, ok], ext[:, :, ok]
-                tiles = {o: t[:, ok] for o, t in tiles.items()}
-            evaluated += T.shape[2]
-            val, orders = prob.evaluate(T, sf, objective, tiles, ext)
-            i = int(np.argmin(val))
-            if val[i] < best_val:
-                best_val = float(val[i])
-                best = (cand, T[:, :, i].copy(), orders[:, i].copy())
-    if best is None:
+            for i in range(0, total, chunk):
+                batch.add(ci, np.array(np.unravel_index(np.arange(i, min(i + chunk, total)), sizes)))
+        batch.flush_full(elite)
+    batch.flush(elite)
+    if sample and elite.val.size:
+        assert batch.per_cand is not None
+        # start from the best tilings overall and from the best of each of the most promising spatial candidates
+        starts = {(int(c), tuple(i)): float(v) for v, c, i in zip(elite.val, elite.cand, elite.idx.T, strict=True)}
+        ranked = sorted(batch.per_cand.items(), key=lambda kv: kv[1][0])[:refine_from]
+        for ci, (v, i) in ranked:
+            starts.setdefault((ci, tuple(i)), v)
+        batch.per_cand = None
+        _refine(batch, elite, prepared, pair_limit, [[v, c, np.array(i)] for (c, i), v in starts.items()])
+    if elite.val.size == 0:
         raise MappingError(
             f"layer {layer.name!r} ({layer.kind_label}, dims "
             + " ".join(f"{d}={layer.dims[d]}" for d in LOOP_DIMS if layer.dims[d] > 1)
@@ -419,22 +550,152 @@ def search(
             + ", ".join(f"{lv.name} ({lv.capacity_bits / 8:g} B)" for lv in arch.levels if lv.kind != "dram")
             + " with the PE array's unrolling; enlarge a level or change which operands it holds"
         )
-    cand, T, order_idx = best
+    best_val, ci = float(elite.val[0]), int(elite.cand[0])
+    cand, sf, ftables, _, _ = prepared[ci]
+    T = np.stack([ftables[d][:, elite.idx[d, 0]] for d in range(8)], axis=1)  # (L, 8)
+    _, orders = prob.evaluate(T[:, :, None], sf, objective)
+    assert orders is not None
     return Mapping(
         spatial_rows=cand.rows,
         spatial_cols=cand.cols,
         temporal=tuple({d: int(T[m, i]) for i, d in enumerate(LOOP_DIMS)} for m in range(L)),
-        orders=tuple(_order_dims(int(k), layer.transposed) for k in order_idx),
+        orders=tuple(_order_dims(int(k), layer.transposed) for k in orders[:, 0]),
         spatial_level=prob.sl,
         info={
             "objective": objective,
             "objective_value": best_val,
-            "candidates_generated": generated,
-            "candidates_evaluated": evaluated,
-            "exhaustive": exhaustive,
+            "candidates_generated": counter["generated"],
+            "candidates_evaluated": counter["evaluated"],
+            "exhaustive": not sample,
             "dataflow": cand.dataflow,
         },
     )
+
+
+class _Batch:
+    """Tilings of any spatial candidates, gathered and evaluated together (one numpy pass per ``chunk``)."""
+
+    def __init__(self, prob: _Problem, prepared: list, objective: Objective, chunk: int, counter: dict) -> None:  # type: ignore[type-arg]
+        self.prob, self.prepared, self.objective, self.chunk, self.counter = prob, prepared, objective, chunk, counter
+        self.parts: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self.size = 0
+        self.per_cand: dict[int, tuple[float, np.ndarray]] | None = None
+
+    def add(self, ci: int, idx: np.ndarray, owner: int = -1) -> None:
+        """Queue tilings ``idx`` (8, n) (rows of each dimension's table) of spatial candidate ``ci``."""
+        self.parts.append((ci, idx, np.full(idx.shape[1], owner, dtype=np.intp)))
+        self.size += idx.shape[1]
+
+    def flush_full(self, elite: _Elite) -> None:
+        if self.size >= self.chunk:
+            self.flush(elite)
+
+    def flush(self, *into: _Elite) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Evaluate every queued tiling, offer the ones that fit to ``into``; returns (objective, candidate,
+        rows, owner) of the ones that fit."""
+        parts, self.parts, self.size = self.parts, [], 0
+        prob, L = self.prob, self.prob.L
+        out: list[tuple[np.ndarray, ...]] = []
+        groups = _split(parts, self.chunk)
+        for group in groups:
+            n = sum(p[1].shape[1] for p in group)
+            T = np.empty((L, 8, n))
+            S = np.empty((8, n))
+            at = 0
+            for ci, idx, _ in group:
+                _, sf, ftables, _, _ = self.prepared[ci]
+                k = idx.shape[1]
+                for d in range(8):
+                    T[:, d, at : at + k] = ftables[d][:, idx[d]]
+                S[:, at : at + k] = sf[:, None]
+                at += k
+            cidx = np.concatenate([np.full(p[1].shape[1], p[0], dtype=np.intp) for p in group])
+            idx = np.concatenate([p[1] for p in group], axis=1)
+            owner = np.concatenate([p[2] for p in group])
+            self.counter["generated"] += n
+            ext = prob.extents(T, S)
+            tiles = prob.tiles(ext)
+            ok = prob.capacity_mask(tiles)
+            if not ok.any():
+                continue
+            if not ok.all():
+                T, ext, S, idx, cidx, owner = T[:, :, ok], ext[:, :, ok], S[:, ok], idx[:, ok], cidx[ok], owner[ok]
+                tiles = {o: t[:, ok] for o, t in tiles.items()}
+            self.counter["evaluated"] += T.shape[2]
+            val, _ = prob.evaluate(T, S, self.objective, tiles, ext, want_orders=False)
+            for e in into:
+                e.offer(val, cidx, idx)
+            if self.per_cand is not None:  # the best tiling of each spatial candidate (starts of the local search)
+                for ci in np.unique(cidx):
+                    mine = np.flatnonzero(cidx == ci)
+                    j = mine[np.argmin(val[mine])]
+                    if val[j] < self.per_cand.get(int(ci), (math.inf,))[0]:
+                        self.per_cand[int(ci)] = (float(val[j]), idx[:, j].copy())
+            out.append((val, cidx, idx, owner))
+        if not out:
+            return np.empty(0), np.empty(0, dtype=np.intp), np.empty((8, 0), dtype=np.intp), np.empty(0, dtype=np.intp)
+        return (
+            np.concatenate([x[0] for x in out]),
+            np.concatenate([x[1] for x in out]),
+            np.concatenate([x[2] for x in out], axis=1),
+            np.concatenate([x[3] for x in out]),
+        )
+
+
+def _split(
+    parts: list[tuple[int, np.ndarray, np.ndarray]], chunk: int
+) -> list[list[tuple[int, np.ndarray, np.ndarray]]]:
+    """Cut queued parts into groups of at most ``chunk`` tilings (splitting a part where needed)."""
+    groups: list[list[tuple[int, np.ndarray, np.ndarray]]] = [[]]
+    room = chunk
+    for ci, idx, owner in parts:
+        at = 0
+        while at < idx.shape[1]:
+            take = min(room, idx.shape[1] - at)
+            groups[-1].append((ci, idx[:, at : at + take], owner[at : at + take]))
+            at += take
+            room -= take
+            if room == 0:
+                groups.append([])
+                room = chunk
+    return [g for g in groups if g]
+
+
+def _refine(batch: _Batch, elite: _Elite, prepared: list, pair_limit: int, current: list) -> None:  # type: ignore[type-arg]
+    """Local search (the sampled path only), from each tiling of ``elite`` at once: repeatedly move each to its
+    best neighbour while that improves the objective. Neighbours change the factorization of one dimension
+    (every row of its table) or of two dimensions at once (every pair of rows, when the two tables have at most
+    ``pair_limit`` pairs: this trades capacity between dimensions)."""
+    active = list(range(len(current)))
+    for _ in range(32):
+        for w in active:
+            _, ci, idx = current[w]
+            sizes = prepared[ci][3]
+            free = [d for d in range(8) if sizes[d] > 1]
+            for d in free:
+                nb = np.repeat(idx[:, None], sizes[d], axis=1)
+                nb[d] = np.arange(sizes[d])
+                batch.add(ci, nb, w)
+            for i, a in enumerate(free):
+                for b in free[i + 1 :]:
+                    if sizes[a] * sizes[b] <= pair_limit:
+                        nb = np.repeat(idx[:, None], sizes[a] * sizes[b], axis=1)
+                        nb[a] = np.repeat(np.arange(sizes[a]), sizes[b])
+                        nb[b] = np.tile(np.arange(sizes[b]), sizes[a])
+                        batch.add(ci, nb, w)
+        val, cidx, idx_all, owner = batch.flush(elite)
+        moved = []
+        for w in active:
+            mine = np.flatnonzero(owner == w)
+            if mine.size == 0:
+                continue
+            j = mine[np.argmin(val[mine])]
+            if val[j] < current[w][0] * (1 - 1e-12):
+                current[w] = [float(val[j]), int(cidx[j]), idx_all[:, j].copy()]
+                moved.append(w)
+        active = moved
+        if not active:
+            return
 
 
 def _order_dims(index: int, transposed: bool = False) -> tuple[LoopDim, ...]:
