@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from accelkit import __version__
@@ -475,6 +476,34 @@ def _ratio_text(r: float | None) -> str:
     return f"{r:.3g}x"
 
 
+_CATALOG_TO_METRIC = {"energy": "energy_per_inference_j", "latency": "latency_s", "memory": "footprint_bytes",
+                      "area": "area_mm2", "power": "average_power_w"}  # fmt: skip
+
+
+def _factor_text(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
+def _literature_text(b: Any) -> str:
+    """The literature range on the block's first declared metric that has one, the computed value, a flag."""
+    from accelkit.optimizations import block_class
+
+    try:
+        order = list(block_class(b.kind).metrics)
+    except AccelkitError:
+        order = []
+    for metric in [*order, *_CATALOG_TO_METRIC]:
+        rng = b.literature.get(metric)
+        if rng is None or metric not in _CATALOG_TO_METRIC:
+            continue
+        lo, hi = rng
+        text = f"{metric} {_factor_text(lo)}x" if lo == hi else f"{metric} {_factor_text(lo)}-{_factor_text(hi)}x"
+        if _CATALOG_TO_METRIC[metric] in b.outside_literature:
+            text += " [yellow]outside[/]"
+        return text
+    return ""
+
+
 def print_attribution(console: Console, att: Any) -> None:
     """Per-block table (ratios baseline/new, above 1 = better) with literature ranges, then the waterfall."""
     base = att.baseline
@@ -489,16 +518,14 @@ def print_attribution(console: Console, att: Any) -> None:
         table.add_column(f"{label}\nalone", justify="right")
     table.add_column("energy\nmarginal", justify="right")
     table.add_column("energy\nShapley", justify="right")
-    table.add_column("literature (energy)", justify="right")
+    table.add_column("literature (computed alone)", justify="right")
     for b in att.blocks:
-        lit = b.literature.get("energy")
-        flag = " [yellow]outside[/]" if "energy_per_inference_j" in b.outside_literature else ""
         table.add_row(
             b.label,
             *[_ratio_text(b.alone[m]) for m in _METRIC_LABELS],
             _ratio_text(b.marginal["energy_per_inference_j"]),
             _ratio_text(b.shapley["energy_per_inference_j"]) if b.shapley else "n/a",
-            (f"{lit[0]:.3g}-{lit[1]:.3g}x" if lit and lit[0] != lit[1] else f"{lit[0]:.3g}x" if lit else "") + flag,
+            _literature_text(b),
         )
     cr = att.combined_ratio
     table.add_section()
@@ -721,7 +748,10 @@ def list_dataflows(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
 @app.command("demo")
 @cli_errors
 def demo() -> None:
-    """The main job on built-in defaults: the MLPerf Tiny models checked, and ResNet-8 evaluated on edge_npu_int8."""
+    """The main job on built-in defaults: the MLPerf Tiny models checked, KWS evaluated on tinyml_int8, and the
+    effect of six optimization blocks on that design attributed (the study examples/kws_tinyml.yaml)."""
+    from accelkit.attribution import attribute
+    from accelkit.studies import study_path
     from accelkit.workload.zoo import get_entry, get_network
 
     console = _out()
@@ -746,11 +776,26 @@ def demo() -> None:
             "[green]exact[/]" if ok else "[red]MISMATCH[/]",
         )
     console.print(table)
-    from accelkit.model import evaluate
-
-    ev = evaluate("mlperf_tiny_ic", "edge_npu_int8")
+    study = study_path("demo_kws_tinyml")
+    with Progress(
+        TextColumn("attributing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+        att = attribute(study, progress=lambda i, n: bar.update(task, total=n, completed=i))
     console.print()
-    _print_evaluation(console, ev, show_mappings=False)
+    _print_evaluation(console, att.baseline, show_mappings=False)
+    console.print()
+    print_attribution(console, att)
+    console.print(
+        "\nThe study is examples/kws_tinyml.yaml; try `accelkit attribute examples/<study>.yaml` on the other "
+        "MLPerf Tiny examples, `accelkit list optimizations`, and `accelkit kit show <id>` for the sources.",
+        highlight=False,
+    )
 
 
 def _register_subcommands() -> None:

@@ -64,7 +64,10 @@ def test_demo_runs_and_checks_the_published_totals() -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     assert result.output.count("exact") == 4 and "MISMATCH" not in result.output
-    assert "mlperf_tiny_ic on edge_npu_int8" in result.output and "per inference" in result.output
+    assert "mlperf_tiny_kws on tinyml_int8" in result.output and "per inference" in result.output
+    for block in ("quantization", "pruning", "sparse_format", "zero_gating", "voltage_scaling", "power_gating"):
+        assert block in result.output
+    assert "waterfall" in result.output and "Shapley" in result.output
 
 
 def test_unknown_network_exits_2_with_a_message_and_no_traceback() -> None:
