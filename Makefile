@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,20 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: install
 	$(BIN)/accelkit demo
 
-## test: install the dev extras and run the whole test suite (plus the linter)
-test: $(STAMP)
+## test: install the dev extras (and the browser for tests/browser) and run the whole test suite (plus the linter)
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest -q -n 2
+
+## browser: Debian's chromium for tests/browser (Playwright drives it; its own browser download is never used).
+## Installed with apt-get when missing and running as root (CI); otherwise the browser test skips, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the browser test (apt-get)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium >/dev/null) || echo "warning: apt-get could not install chromium; tests/browser will skip"; \
+	  else echo "note: chromium is not installed (needs root for apt-get); tests/browser will skip"; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
