@@ -9,12 +9,14 @@ Public API (more arrives with each capability)::
     stats = accelkit.network_stats(net)                    # totals incl. peak live activation memory
     ev = accelkit.evaluate(net, "eyeriss_v1")              # map every layer, price every action
     print(ev.totals()["energy_j"], ev.to_dataframe())      # tidy breakdown: layer x level x operand x action
+    att = accelkit.attribute("examples/kws_tinyml.yaml")  # each optimization block's effect, alone and combined
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from accelkit.attribution import Attribution, attribute
 from accelkit.errors import (
     AccelkitError,
     NetworkFileError,
@@ -38,6 +40,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "AccelkitError",
+    "Attribution",
     "DataType",
     "Evaluation",
     "Layer",
@@ -53,6 +56,7 @@ __all__ = [
     "UnknownNameError",
     "UnsupportedOperator",
     "__version__",
+    "attribute",
     "evaluate",
     "load_accelerator",
     "load_network",
