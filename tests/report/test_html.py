@@ -193,3 +193,41 @@ def test_notebook_html_escapes() -> None:
     att = attribute(xss_study())
     a = attribution_html(att)
     assert XSS not in a and "&lt;script&gt;" in a
+
+
+def test_report_of_a_real_explorer_store(tmp_path) -> None:
+    """Only where the explorer is installed: a tiny sweep, its store, and `accelkit report <store>.db`."""
+    import importlib
+
+    from typer.testing import CliRunner
+
+    try:
+        explore = importlib.import_module("accelkit.explore")
+    except ModuleNotFoundError:
+        pytest.skip("the explorer (accelkit.explore) is not installed")
+    if not callable(getattr(explore, "explore", None)):
+        pytest.skip("the explorer has no explore() yet")
+    from accelkit.cli import app
+    from tests.report.studies import write_study
+
+    study = write_study(
+        tmp_path,
+        {
+            "name": "tiny-sweep",
+            "network": "mlperf_tiny_ad",
+            "accelerator": "edge_npu_int8",
+            "blocks": [{"kind": "voltage_scaling", "voltage": "0.9 V"}],
+            "explore": {
+                "axes": {"blocks.voltage_scaling.voltage": ["0.7 V", "0.9 V"]},
+                "objectives": ["energy_per_inference_j", "latency_s"],
+            },
+        },
+    )
+    db = tmp_path / "tiny.db"
+    explore.explore(study, executor="serial", db=db)
+    out = tmp_path / "store.html"
+    res = CliRunner().invoke(app, ["report", str(db), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    html = out.read_text(encoding="utf-8")
+    assert 'id="fig-pareto"' in html and "2 design points" in html
+    assert 'id="fig-roofline"' in html  # the study's own design, found through the store

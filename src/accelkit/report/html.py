@@ -410,6 +410,13 @@ def _pareto(p: ParetoData) -> dict[str, Any]:
         )
     senses = list(p.senses) or ["min"] * len(objectives)
     front = list(p.front) if p.front is not None else list(plots.pareto_front(df, objectives, senses))
+    import pandas as pd
+
+    values = df[objectives].apply(pd.to_numeric, errors="coerce")
+    usable = values.notna().all(axis=1).tolist()
+    missing = len(df) - sum(usable)
+    df = df[usable].assign(**{o: values.loc[usable, o] for o in objectives})
+    front = [f for f, u in zip(front, usable, strict=True) if u]
     x, y = objectives[0], objectives[1]
     svg = plots.pareto_svg(df, x, y, senses=(senses[0], senses[1]), front=front, label=p.label)
     on = df[front]
@@ -418,6 +425,7 @@ def _pareto(p: ParetoData) -> dict[str, Any]:
     table = [[_cell(row[c]) for c in cols] for _, row in on.iterrows()]
     return {
         "points": len(df),
+        "missing": missing,
         "front_size": len(on),
         "objectives": list(zip(objectives, senses, strict=False)),
         "columns": cols,
@@ -601,8 +609,10 @@ def load_store(path: str | Path) -> tuple[ParetoData, Any]:
 
     Needs :mod:`accelkit.explore`; imported here, lazily, so reports work without the explorer.
     """
-    try:
-        import accelkit.explore as explore
+    import importlib
+
+    try:  # the module (accelkit.explore may also be the name of the package's explore() function)
+        explore = importlib.import_module("accelkit.explore")
     except ModuleNotFoundError as exc:
         if exc.name not in ("accelkit.explore",):
             raise
@@ -633,15 +643,23 @@ def load_store(path: str | Path) -> tuple[ParetoData, Any]:
     front = None
     if callable(getattr(result, "pareto", None)):
         fr = result.pareto()
-        if hasattr(fr, "index") and hasattr(fr, "columns"):  # a DataFrame of the front's rows
+        if hasattr(fr, "columns") and "id" in fr.columns and "id" in df.columns:  # rows of the front, by id
+            front = tuple(bool(v) for v in df["id"].isin(set(fr["id"])))
+        elif hasattr(fr, "index"):
             front = tuple(bool(i in set(fr.index)) for i in df.index)
-    label = next((c for c in ("point", "id", "name", "label") if c in df.columns), None)
-    study = None
-    for attr in ("study", "spec", "study_path", "study_file"):
+    label = next((c for c in ("point", "name", "label", "id") if c in df.columns), None)
+    study: Any = None
+    meta = getattr(getattr(result, "store", None), "meta", None)
+    if callable(meta):  # the explorer's store keeps the study's file and its data
+        src, data = meta("study_source"), meta("study")
+        if src and Path(src).is_file():
+            study = Path(src)
+        elif isinstance(data, Mapping):
+            study = dict(data)
+    for attr in ("study", "study_path", "study_file"):
         value = getattr(result, attr, None)
-        if value is not None:
+        if study is None and value is not None:
             study = value
-            break
     if study is None:
         for suffix in (".yaml", ".yml"):
             if p.with_suffix(suffix).is_file():

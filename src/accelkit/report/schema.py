@@ -43,6 +43,17 @@ class _UserInputSchema(GenerateJsonSchema):
     def function_before_schema(self, schema: Any) -> Any:
         return self._as_unit_string(schema, super().function_before_schema(schema))
 
+    def model_schema(self, schema: Any) -> Any:
+        out = super().model_schema(schema)
+        if schema.get("schema", {}).get("type") == "function-before":
+            # a model with a 'before' validator takes a short form too ("energy_per_inference_j", "area_mm2 <= 2"):
+            # accept a string beside the mapping, or the schema would reject what the loader accepts
+            desc = out.get("description")
+            out = {"anyOf": [out, {"type": "string", "description": "the short form, as one string"}]}
+            if desc:
+                out["description"] = desc
+        return out
+
     def function_after_schema(self, schema: Any) -> Any:
         return self._as_unit_string(schema, super().function_after_schema(schema))
 
@@ -194,6 +205,11 @@ def _md_escape(text: str) -> str:
 
 def _model_table(name: str, s: dict[str, Any], root: dict[str, Any]) -> list[str]:
     lines = [f"### {name}", ""]
+    if "anyOf" in s and "properties" not in s:  # a model that also takes a short string form
+        obj = next((b for b in s["anyOf"] if "properties" in b), None)
+        if obj is not None:
+            lines += ["Written as a mapping, or in its short form as one string.", ""]
+            s = {**obj, "description": s.get("description", obj.get("description", ""))}
     desc = (s.get("description") or "").strip()
     if desc:
         first = desc.split("\n\n")[0].replace("\n", " ")
