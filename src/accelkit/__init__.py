@@ -25,6 +25,7 @@ from accelkit.errors import (
     UnknownNameError,
     UnsupportedOperator,
 )
+from accelkit.explore import StudyResult, explore
 from accelkit.model.evaluate import Evaluation, evaluate
 from accelkit.presets import load_accelerator
 from accelkit.workload.builder import NetworkBuilder
@@ -52,12 +53,14 @@ __all__ = [
     "Operand",
     "ShapeError",
     "SpecError",
+    "StudyResult",
     "Tensor",
     "UnknownNameError",
     "UnsupportedOperator",
     "__version__",
     "attribute",
     "evaluate",
+    "explore",
     "load_accelerator",
     "load_network",
     "network_stats",

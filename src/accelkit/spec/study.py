@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from accelkit.spec.base import SpecModel
+from accelkit.spec.explore import ExploreSpec
 from accelkit.spec.network import NetworkSpec
 
 
@@ -48,4 +49,4 @@ class StudySpec(SpecModel):
     evaluate: EvaluateOptions = Field(default_factory=EvaluateOptions)
     blocks: list[dict[str, Any]] = Field(default_factory=list, description="optimization blocks, each with a kind")
     #: sweep axes, constraints and objectives for ``accelkit explore`` (validated by the explorer)
-    explore: dict[str, Any] | None = None
+    explore: ExploreSpec | None = None
