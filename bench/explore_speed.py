@@ -107,7 +107,9 @@ def main() -> None:
         print(json.dumps(info, indent=2))
         return
     print(f"explore speed: MLPerf Tiny KWS (DS-CNN, 12 layers) on tinyml_int8, {os.cpu_count()} cores")
-    print(f"{'executor':<9} {'workers':>7} {'points':>7} {'wall s':>8} {'points/s':>9} {'points/min':>11} {'speedup':>8}")
+    print(
+        f"{'executor':<9} {'workers':>7} {'points':>7} {'wall s':>8} {'points/s':>9} {'points/min':>11} {'speedup':>8}"
+    )
     for r in rows:
         print(
             f"{r['executor']:<9} {r['workers']:>7} {r['points']:>7} {r['wall_s']:>8.2f} {r['points_per_s']:>9.1f} "
