@@ -21,6 +21,8 @@ Query attributes (all optional unless an estimator needs them; data sizes in bit
 ``interface``               DRAM interface: LPDDR2, LPDDR4, LPDDR5, DDR3, DDR4, HBM2
 ``hop_mm`` / ``hop_m``      NoC hop length (default 1 mm)
 ``router``                  NoC: whether each hop crosses a router (default False: a plain link)
+``sinks``                   clock: number of flip-flop-equivalent clock sinks the network drives (action ``tick``:
+                            energy of one clock cycle of all of them)
 ==========================  ======================================================================================
 """
 
@@ -37,13 +39,15 @@ from accelkit.hardware.technology import Technology
 from accelkit.registry import Registry
 
 #: Component kinds a query may name.
-COMPONENT_KINDS: frozenset[str] = frozenset({"mac", "multiplier", "adder", "regfile", "sram", "scm", "dram", "noc"})
+COMPONENT_KINDS: frozenset[str] = frozenset(
+    {"mac", "multiplier", "adder", "regfile", "sram", "scm", "dram", "noc", "clock"}
+)
 #: Actions an energy query may name.
-ACTIONS: frozenset[str] = frozenset({"mac", "multiply", "add", "read", "write", "access", "hop"})
+ACTIONS: frozenset[str] = frozenset({"mac", "multiply", "add", "read", "write", "access", "hop", "tick"})
 #: Confidence labels (as in the research notes), plus ``user`` for overrides.
 CONFIDENCES: tuple[str, ...] = ("read", "computed", "remembered", "assumption", "user")
 #: Kinds whose only energy action may be overridden by the bare component name (``{"mac": 0.2e-12}``).
-_SINGLE_ACTION: Mapping[str, str] = {"mac": "mac", "multiplier": "mac", "adder": "add", "noc": "hop"}
+_SINGLE_ACTION: Mapping[str, str] = {"mac": "mac", "multiplier": "mac", "adder": "add", "noc": "hop", "clock": "tick"}
 
 
 class EstimatorNotFound(AccelkitError):

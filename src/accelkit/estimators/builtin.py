@@ -11,6 +11,10 @@
 * ``dram_interface_table`` (dram): pJ/bit by interface (LPDDR2 from EIE, HBM2 from O'Connor et al. MICRO 2017,
   ...); not scaled with the logic node.
 * ``wire_noc`` (noc): 0.24 pJ/bit/mm (Keckler et al. 2011) x (V / 0.9 V)^2 per hop, plus an optional router.
+* ``pin_capacitance_clock`` (clock): energy of one clock cycle ``sinks x C_pin x (1 + tree overhead) x V^2``,
+  C_pin the Nangate 45 nm DFF_X1 clock-pin capacitance moved to the node with the Stillmaker & Baas capacitance
+  ratio (their energy fits at equal supply); the supply enters as V^2 exactly (a full-swing clock). What counts as
+  a sink is decided by :func:`clock_sinks`.
 
 Logic and SRAM energies are characterised at 45 nm, 0.9 V and scaled with
 :func:`accelkit.hardware.technology.energy_factor`; areas with :func:`~accelkit.hardware.technology.area_factor`.
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -39,11 +43,12 @@ REFERENCE_NODE_M = 45e-9
 REFERENCE_VOLTAGE_V = 0.9
 REFERENCE_TECHNOLOGY = Technology(node_m=REFERENCE_NODE_M, voltage_v=REFERENCE_VOLTAGE_V, clock_hz=1e9)
 
-DATA_FILES: tuple[str, ...] = ("arithmetic_45nm", "memory_45nm", "dram", "noc_45nm")
+DATA_FILES: tuple[str, ...] = ("arithmetic_45nm", "memory_45nm", "dram", "noc_45nm", "clock_45nm")
 
 _UNIT_TO_SI: Mapping[str, float] = {
     "pJ": 1e-12,
     "fJ": 1e-15,
+    "fF": 1e-15,
     "pJ/bit": 1e-12,
     "pJ/bit/mm": 1e-9,  # J per bit per metre
     "um^2": 1e-12,
@@ -577,7 +582,96 @@ class WireNoc(Estimator):
         return Estimate(0.0, "W", self.name, "NoC leakage not modelled (counted as 0)", "assumption")
 
 
-for _cls in (HorowitzArithmetic, MuxTreeRegfile, SqrtCapacitySram, DramInterfaceTable, WireNoc):
+# ---------------------------------------------------------------------------------------------------------------
+# clock network
+
+_C = "clock_45nm"
+#: supply at which the node-to-node capacitance ratio is read from the Stillmaker energy fits
+_CAP_RATIO_VOLTAGE_V = 0.9
+
+
+def clock_capacitance_per_sink_f(tech: Technology) -> _Part:
+    """Switched clock capacitance per sink at ``tech``'s node: ``C_pin (1 + tree overhead)`` scaled from 45 nm."""
+    c_pin = _si(_C, "dff_clock_pin_capacitance")
+    k_tree = _si(_C, "clock_tree_overhead")
+    if abs(tech.node_m - REFERENCE_NODE_M) < 1e-15 and tech.flavor is None:
+        ratio, law = 1.0, ""
+    else:
+        v = _CAP_RATIO_VOLTAGE_V
+        ratio = energy_factor(REFERENCE_NODE_M, v, tech.node_m, v, to_flavor=tech.flavor)
+        law = f" x C(45 nm -> {tech.node_nm:g} nm) {ratio:.4g} (Stillmaker & Baas energy fits at equal {v:g} V)"
+    return _Part(
+        c_pin * (1.0 + k_tree) * ratio,
+        weakest(str(_entry(_C, "dff_clock_pin_capacitance")["confidence"]), "assumption"),
+        (_cite(_C, "dff_clock_pin_capacitance"), _cite(_C, "clock_tree_overhead")),
+        f"C_pin {c_pin * 1e15:g} fF x (1 + tree {k_tree:g}){law}",
+    )
+
+
+def clock_sinks(
+    levels: Sequence[tuple[str, str, float, float, int, int]],
+    *,
+    pes: int,
+    macs_per_pe: int,
+    mac_register_bits: float,
+) -> dict[str, float]:
+    """Flip-flop-equivalent clock sinks per component: ``{level name: sinks, "mac": sinks}``.
+
+    ``levels``: ``(name, kind, capacity_bits, width_bits, banks, instances)`` per level. The rules:
+
+    * a ``regfile`` priced as a flip-flop array (below 1 KiB, the ``mux_tree_regfile`` range): every bit is a
+      flip-flop whose clock pin toggles every cycle (without clock gating a write enable is a hold multiplexer);
+    * an ``scm`` (latch standard-cell memory): the latches of a row are clocked through that row's write clock
+      gate, so only one clock pin per row toggles every cycle; the written row's latches are part of the write
+      energy;
+    * an ``sram`` (and a register file of 1 KiB or more, priced as SRAM): one clock pin per bank -- the macro's
+      internal clocking (address latches, word-line and sense timing) is inside its per-access energy;
+    * ``dram``: off chip, none;
+    * the MAC datapath: ``mac_register_bits`` pipeline/operand/accumulator register bits per MAC unit.
+
+    Control logic, configuration registers and NoC pipeline registers are not counted (the estimate is low).
+    """
+    out: dict[str, float] = {}
+    for name, kind, cap, width, banks, instances in levels:
+        if kind == "dram":
+            continue
+        if kind == "regfile" and cap < 8192:  # the mux_tree_regfile range (flip-flop arrays)
+            per = cap
+        elif kind == "scm":
+            per = max(1.0, math.ceil(cap / width - 1e-9))
+        else:
+            per = float(banks)
+        out[name] = per * instances
+    out["mac"] = float(mac_register_bits) * macs_per_pe * pes
+    return out
+
+
+class PinCapacitanceClock(Estimator):
+    """Clock network: sinks x pin capacitance x (1 + tree overhead) x V^2 per cycle."""
+
+    name = "pin_capacitance_clock"
+    priority = 100
+    kinds = frozenset({"clock"})
+
+    def energy(self, query: ComponentQuery, action: str, tech: Technology) -> Estimate | None:
+        if action != "tick" or not tech.in_scaling_range:
+            return None
+        sinks = query.get("sinks", 1)
+        if isinstance(sinks, bool) or not isinstance(sinks, int | float) or not math.isfinite(sinks) or sinks < 0:
+            return None
+        cap = clock_capacitance_per_sink_f(tech)
+        v = tech.voltage_v
+        value = float(sinks) * cap.value * v * v
+        return Estimate(
+            value,
+            "J",
+            self.name,
+            f"{float(sinks):g} sinks x {cap.law} x ({v:g} V)^2 per cycle; " + "; ".join(cap.cites),
+            weakest(cap.confidence, "computed"),
+        )
+
+
+for _cls in (HorowitzArithmetic, MuxTreeRegfile, SqrtCapacitySram, DramInterfaceTable, WireNoc, PinCapacitanceClock):
     ESTIMATORS.register(_cls.name)(_cls)
 
 __all__ = [
@@ -586,8 +680,11 @@ __all__ = [
     "DramInterfaceTable",
     "HorowitzArithmetic",
     "MuxTreeRegfile",
+    "PinCapacitanceClock",
     "SqrtCapacitySram",
     "WireNoc",
+    "clock_capacitance_per_sink_f",
+    "clock_sinks",
     "dram_interfaces",
     "estimator_data",
     "int_add_area",

@@ -16,7 +16,16 @@ Modelling conventions (stated once; the closing notes of the cost-model issue di
 * **Latency.** A level's transfers overlap with compute (double buffering); a layer takes the longest of its
   compute cycles and every level's read and write cycles at its bandwidth (a DRAM bus is half-duplex: its reads
   and writes add up; on-chip read and write ports work side by side). Stall = latency - compute.
-* **Power** = dynamic energy / latency + leakage (every on-chip level and the MAC array, for the whole latency).
+* **Clock network.** Every clocked sink -- each flip-flop bit of a register file priced as a flip-flop array, the
+  operand/pipeline/accumulator registers of every MAC unit, one clock pin per latch-memory row and per SRAM bank
+  (an SRAM macro's internal clocking is inside its per-access energy) -- sees its clock toggle every cycle:
+  ``E_clock = cycles x sinks x C_pin (1 + tree overhead) V^2`` (:mod:`accelkit.estimators.builtin`,
+  ``clock_45nm.yaml``). **Without clock gating, clock power is charged for every cycle of the run (stalls included)
+  on all clocked bits**, idle PEs and untouched levels alike; one breakdown row per layer (component ``clock``,
+  operand ``-``, action ``tick``, count = cycles). The ``clock_gating`` block stops the clock of idle PEs and
+  levels. The mapper sees the clock energy per cycle like leakage.
+* **Power** = dynamic energy (clock included) / latency + leakage (every on-chip level and the MAC array, for the
+  whole latency).
 """
 
 from __future__ import annotations
@@ -40,16 +49,19 @@ from accelkit.workload.stats import network_stats
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+#: the breakdown key of a layer's clock-network energy (energy_factor key for clock gating)
+CLOCK_KEY = ("clock", "-", "tick")
+
 
 @dataclass(frozen=True)
 class BreakdownRow:
     """One row of the tidy energy breakdown: layer x component x operand x action."""
 
     layer: str
-    component: str  # a memory level name, "mac", "noc", "adder" or "leakage"
+    component: str  # a memory level name, "mac", "noc", "adder", "clock" or "leakage"
     operand: str  # input, weight, output, or "-"
-    action: str  # read, write, mac, transfer, add, static
-    count: float  # bits for memory/noc rows, operations for mac/add rows, seconds for leakage
+    action: str  # read, write, mac, transfer, add, tick, static
+    count: float  # bits for memory/noc rows, operations for mac/add rows, cycles for clock, seconds for leakage
     energy_j: float
 
 
@@ -519,6 +531,14 @@ def _map_layers(
         bound_level = max(lc_cycles, key=lambda k: lc_cycles[k]) if lc_cycles else None
         cycles = max([compute, *lc_cycles.values()])
         bound = "compute" if cycles == compute else str(bound_level)
+        # the clock network ticks every cycle the layer runs, stalls included (no clock gating in the baseline;
+        # the clock_gating block scales this row through energy_factor[CLOCK_KEY])
+        clock_e = cycles * priced.clock_j_per_cycle * lc.energy_factor.get(CLOCK_KEY, 1.0)
+        if priced.clock is not None:
+            clock_row = BreakdownRow(layer.name, "clock", "-", "tick", cycles, clock_e)
+            lrows.append(clock_row)
+            rows.append(clock_row)
+            by_level["clock"] = clock_e
         peak = arch.pe_array.pes * arch.pe_array.macs_per_pe
         layer_results.append(
             LayerResult(

@@ -1,5 +1,10 @@
 """Pricing phase: ask the estimators for every component's per-action energy, area and leakage, once per accelerator.
 
+The clock network is priced here too: ``clock`` is the energy of one cycle of every clock sink (flip-flop bits of
+register files and MAC pipeline registers, one pin per latch-memory row and per SRAM bank; see
+:func:`accelkit.estimators.builtin.clock_sinks`), overridable with ``energy_overrides: {clock: ...}`` (J per cycle
+of the whole ungated network).
+
 Each number keeps the :class:`~accelkit.estimators.base.Estimate` that produced it (estimator, source,
 confidence), so an evaluation can say where every joule came from.
 """
@@ -9,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from accelkit.estimators import ComponentQuery, Estimate, estimate_area, estimate_energy, estimate_leakage
+from accelkit.estimators.builtin import clock_sinks
 from accelkit.hardware.accelerator import Accelerator, MemoryLevel
 from accelkit.hardware.technology import Technology, leakage_power_per_area_w_per_m2
 from accelkit.mapping.search import UnitCosts
@@ -50,6 +56,23 @@ class PricedAccelerator:
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
     #: hardware that optimization blocks add (codecs, intersection units, ADCs, ...): area and leakage
     extras: tuple[ExtraComponent, ...] = ()
+    #: J per clock cycle of the whole clock network, ungated (every sink toggles every cycle); None: not priced
+    clock: Estimate | None = None
+    #: flip-flop-equivalent clock sinks per component (level names and "mac"), see estimators.builtin.clock_sinks
+    clock_sinks: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def clock_j_per_cycle(self) -> float:
+        """Energy of one cycle of the ungated clock network (all sinks), J."""
+        return 0.0 if self.clock is None else self.clock.value
+
+    def clock_j_per_cycle_by_component(self) -> dict[str, float]:
+        """The ungated clock energy per cycle split over the components in proportion to their clock sinks."""
+        total = sum(self.clock_sinks.values())
+        if not total:
+            return {}
+        per_sink = self.clock_j_per_cycle / total
+        return {name: n * per_sink for name, n in self.clock_sinks.items()}
 
     @property
     def unit_costs(self) -> UnitCosts:
@@ -61,7 +84,9 @@ class PricedAccelerator:
             mac_j=self.mac.value,
             noc_j_per_bit=self.noc.value / self.noc_width_bits,
             add_j=self.adder.value,
-            leak_j_per_cycle=self.leakage_w / self.arch.clock_hz,
+            # the mapper charges leak_j_per_cycle per cycle of a mapping's latency only, so the (ungated) clock
+            # network's energy per cycle is folded into it: both are paid for every cycle the layer runs
+            leak_j_per_cycle=self.leakage_w / self.arch.clock_hz + self.clock_j_per_cycle,
         )
 
     @property
@@ -167,15 +192,29 @@ def price(arch: Accelerator) -> PricedAccelerator:
         * pa.pes
         * pa.macs_per_pe
     )
+    sinks = clock_sinks(
+        [
+            (lv.name, lv.kind, lv.capacity_bits, lv.width_bits, lv.banks, inst)
+            for lv, inst in zip(arch.levels, arch.instances, strict=True)
+        ],
+        pes=pa.pes,
+        macs_per_pe=pa.macs_per_pe,
+        mac_register_bits=pa.mac_input.bits + pa.mac_weight.bits + pa.mac_output.bits,
+    )
+    clock_q = ComponentQuery("clock", {"sinks": sum(sinks.values())}, name="clock")
+    clock = estimate_energy(clock_q, "tick", tech, overrides)
     sources = {
         "mac": _src(mac),
+        "clock": _src(clock),
         "mac.area": _src(mac_area),
         "adder": _src(adder),
         "noc": _src(noc),
         **{f"{lp.name}.read": _src(lp.read) for lp in levels},
         **{f"{lp.name}.write": _src(lp.write) for lp in levels},
     }
-    return PricedAccelerator(arch, tech, mac, mac_area, adder, noc, tuple(levels), logic_leak, sources)
+    return PricedAccelerator(
+        arch, tech, mac, mac_area, adder, noc, tuple(levels), logic_leak, sources, clock=clock, clock_sinks=sinks
+    )
 
 
 def _src(e: Estimate) -> dict[str, str]:

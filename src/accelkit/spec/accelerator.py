@@ -231,8 +231,9 @@ class AcceleratorSpec(SpecModel):
     energy_overrides: dict[str, Any] = Field(
         default_factory=dict,
         description="per-action overrides: {'mac': '0.2 pJ', 'glb.read': '6 pJ', 'glb.area': '0.5 mm2', "
-        "'glb.leakage': '1 mW'} (component: mac, adder, noc or a memory level; action: mac, add, hop, read, write, "
-        "area, leakage)",
+        "'glb.leakage': '1 mW', 'clock': '30 pJ'} (component: mac, adder, noc, clock or a memory level; action: "
+        "mac, add, hop, tick, read, write, area, leakage; 'clock' is the energy of one cycle of the whole ungated "
+        "clock network)",
     )
     #: Published figures the preset must reproduce (checked by golden tests), free-form.
     published: dict[str, Any] = Field(default_factory=dict)
@@ -285,7 +286,7 @@ class AcceleratorSpec(SpecModel):
         return self
 
 
-_RESERVED_LEVEL_NAMES = frozenset({"mac", "noc", "adder", "leakage"})
+_RESERVED_LEVEL_NAMES = frozenset({"mac", "noc", "adder", "leakage", "clock"})
 _FLOAT_RE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 
 
@@ -299,7 +300,12 @@ def _coerce_numbers(v: Any) -> Any:
     return v
 
 
-_COMPONENT_ACTIONS = {"mac": ("mac", "area", "leakage"), "adder": ("add", "area", "leakage"), "noc": ("hop",)}
+_COMPONENT_ACTIONS = {
+    "mac": ("mac", "area", "leakage"),
+    "adder": ("add", "area", "leakage"),
+    "noc": ("hop",),
+    "clock": ("tick",),  # energy of one clock cycle of the whole (ungated) clock network
+}
 _LEVEL_ACTIONS = ("read", "write", "area", "leakage")
 _ACTION_UNIT = {"area": "area", "leakage": "power"}
 
