@@ -710,6 +710,24 @@ def list_optimizations(as_json: Annotated[bool, typer.Option("--json")] = False)
     _out().print(table)
 
 
+@list_app.command("strategies")
+@cli_errors
+def list_strategies(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Design-space search strategies (accelkit explore --strategy)."""
+    from accelkit.explore import STRATEGIES
+
+    _list_registry("strategies", STRATEGIES.names(), as_json)
+
+
+@list_app.command("executors")
+@cli_errors
+def list_executors(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Executors that run design points (accelkit explore --executor)."""
+    from accelkit.explore import EXECUTORS
+
+    _list_registry("executors", EXECUTORS.names(), as_json)
+
+
 @list_app.command("estimators")
 @cli_errors
 def list_estimators(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:

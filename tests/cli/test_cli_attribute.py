@@ -69,3 +69,10 @@ def test_list_optimizations() -> None:
     res = runner.invoke(app, ["list", "optimizations", "--json"])
     kinds = {r["kind"] for r in json.loads(res.stdout)}
     assert {"dataflow", "voltage_scaling", "batch"} <= kinds
+
+
+def test_list_strategies_and_executors() -> None:
+    for kind, expected in (("strategies", {"grid", "random", "nsga2"}), ("executors", {"serial", "process", "dask"})):
+        res = runner.invoke(app, ["list", kind, "--json"])
+        assert res.exit_code == 0, res.output
+        assert expected <= set(json.loads(res.stdout))
