@@ -83,9 +83,7 @@ def test_unknown_retained_level_is_named() -> None:
     assert "power_gating.retained_levels[0]" in str(exc.value)
 
 
-def test_no_clock_gating_block() -> None:
-    """The baseline charges energy per action only (ideal clock gating): a clock_gating block would be fake."""
-    from accelkit.errors import AccelkitError
-
-    with pytest.raises(AccelkitError):
-        block_class("clock_gating")
+def test_clock_gating_is_a_block_now_that_the_clock_is_priced() -> None:
+    """The baseline now prices an ungated clock network, so clock gating is a real block (tested in
+    test_clock_gating.py) and separate from power gating."""
+    assert block_class("clock_gating").kind == "clock_gating"

@@ -1,0 +1,162 @@
+"""Clock gating of idle PEs and idle memory levels.
+
+The baseline cost model clocks every sink every cycle (see :mod:`accelkit.model.evaluate`, "Clock network"): the
+flip-flops of register files, the MAC pipeline registers, one pin per latch-memory row and per SRAM bank. This block
+puts an integrated clock-gating cell (ICG) at the root of each PE's clock branch and of each shared on-chip level,
+and per layer stops the clock of
+
+* the PEs the layer's mapping leaves idle (``pes - active_pes``): their per-PE levels and MAC registers; and
+* every on-chip level the layer does not access (no read and no write bits): all its sinks, in every PE for a
+  per-PE level.
+
+A gated group still pays ``residual_fraction`` of its clock energy (the tree above the ICG: Sitik et al., TVLSI
+2016 -- 90% of clock power is in the flip-flops and last branches; ``clock_gating.yaml``). The ICGs add area and
+leakage (an ``ExtraComponent``; ``icg_area`` is an explicit assumption). Gating saves energy only: cycles are
+unchanged (the counts hook scales the ``("clock", "-", "tick")`` row through ``energy_factor``). Word-level gating
+inside a register file (the write-enable ICGs a synthesis tool infers) is not modelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import yaml
+from pydantic import Field
+
+from accelkit.optimizations.base import OPTIMIZATIONS, CountsContext, LayerCounts, Optimization, OptimizationSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from accelkit.hardware.accelerator import Accelerator
+    from accelkit.model.pricing import PricedAccelerator
+    from accelkit.workload.ir import Network
+
+#: the breakdown key of a layer's clock energy (same as accelkit.model.evaluate.CLOCK_KEY; model imports us not)
+CLOCK_KEY = ("clock", "-", "tick")
+
+
+@cache
+def data() -> dict[str, Any]:
+    text = resources.files("accelkit.optimizations").joinpath("data/clock_gating.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def default(key: str) -> float:
+    return float(data()["entries"][key]["value"])
+
+
+class ClockGatingSpec(OptimizationSpec):
+    kind: Literal["clock_gating"] = "clock_gating"
+    gate: Literal["pes_and_levels", "pes", "levels"] = Field(
+        "pes_and_levels", description="what gets its own clock gate: idle PEs, unused memory levels, or both"
+    )
+    residual_fraction: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="clock energy a gated group still draws, as a fraction of its ungated clock energy "
+        "(default 0.10: the clock-tree trunk above the gate, after Sitik et al., TVLSI 2016)",
+    )
+
+
+@OPTIMIZATIONS.register("clock_gating")
+class ClockGating(Optimization):
+    """Stop the clock of idle PEs and of memory levels a layer does not use."""
+
+    Spec = ClockGatingSpec
+    kind = "clock_gating"
+    catalog_ids = ("clock-gating",)
+    summary = "clock-gate idle PEs and unused memory levels (an ICG per PE and per shared level)"
+    order = 80
+    metrics = ("energy", "power")
+    example: ClassVar[dict[str, Any]] = {"gate": "pes_and_levels"}
+
+    @property
+    def residual(self) -> float:
+        r = self.spec.residual_fraction  # type: ignore[attr-defined]
+        return default("gated_residual_fraction") if r is None else float(r)
+
+    @property
+    def _gate_pes(self) -> bool:
+        return self.spec.gate in ("pes_and_levels", "pes")  # type: ignore[attr-defined]
+
+    @property
+    def _gate_levels(self) -> bool:
+        return self.spec.gate in ("pes_and_levels", "levels")  # type: ignore[attr-defined]
+
+    def check(self, net: Network, arch: Accelerator) -> list[tuple[str, str]]:
+        # a user-given clock energy is a figure of the real design, gating included: gating it again double-counts
+        if "clock" in arch.energy_overrides or "clock.tick" in arch.energy_overrides:
+            return [
+                (
+                    "gate",
+                    f"accelerator {arch.name!r} sets energy_overrides.clock, a per-cycle clock energy that already "
+                    "includes whatever clock gating the design has; gating it again would count the saving twice "
+                    "(remove the override or this block)",
+                )
+            ]
+        return []
+
+    def _icg_count(self, arch: Accelerator) -> int:
+        n = arch.pe_array.pes if self._gate_pes else 0
+        if self._gate_levels:
+            n += sum(1 for lv in arch.levels if lv.kind != "dram" and not lv.per_pe)
+            if not self._gate_pes:  # per-PE levels then need a gate in every PE
+                n += arch.pe_array.pes * sum(1 for lv in arch.levels if lv.per_pe)
+        return n
+
+    def prices(self, priced: PricedAccelerator, net: Network) -> PricedAccelerator:
+        from accelkit.model.pricing import ExtraComponent
+
+        n = self._icg_count(priced.arch)
+        if not n:
+            return priced
+        area = n * float(data()["entries"]["icg_area"]["value"]) * 1e-12 * priced.tech.area_factor_from(45e-9)
+        leak = area * priced.tech.logic_leakage_w_per_m2()
+        icg = ExtraComponent(
+            "clock_gates",
+            area,
+            leak,
+            f"{n} ICGs x 4.0 um^2 at 45 nm (assumption, clock_gating.yaml icg_area), area-scaled to the node; "
+            "leakage at the logic leakage density",
+            self.label,
+        )
+        return replace(priced, extras=(*priced.extras, icg))
+
+    def gated_fraction(self, lc: LayerCounts, ctx: CountsContext) -> float:
+        """Share of the ungated clock energy per cycle that this layer does not need (before the residual)."""
+        priced, arch = ctx.priced, ctx.arch
+        by_comp = priced.clock_j_per_cycle_by_component()
+        total = sum(by_comp.values())
+        if not total:
+            return 0.0
+        per_pe = {lv.name for lv in arch.levels if lv.per_pe} | {"mac"}
+        levels = {lv.name: lv for lv in arch.levels}
+        pes = arch.pe_array.pes
+        idle_pes = max(0.0, 1.0 - min(lc.counts.active_pes, pes) / pes) if self._gate_pes else 0.0
+        gated = 0.0
+        for name, e in by_comp.items():
+            lv = levels.get(name)
+            unused = False
+            if lv is not None and self._gate_levels:
+                t = lc.counts.levels.get(name)
+                extra_bits = sum(x.count for x in lc.extra if x.component == name)
+                unused = t is None or (t.total_read_bits + t.total_write_bits + extra_bits == 0)
+            if name == "mac" and self._gate_levels and lc.macs == 0 and not lc.counts.spatial_adds:
+                unused = True  # a layer with no MAC work leaves the MAC registers idle
+            if unused:
+                gated += e
+            elif name in per_pe:
+                gated += e * idle_pes
+        return min(1.0, gated / total)
+
+    def counts(self, lc: LayerCounts, ctx: CountsContext) -> LayerCounts:
+        g = self.gated_fraction(lc, ctx)
+        if g <= 0:
+            return lc
+        factor = 1.0 - g * (1.0 - self.residual)
+        return lc.scale_energy(CLOCK_KEY, factor).with_note(
+            f"clock gating: {g:.0%} of the clock sinks idle, clock energy x{factor:.3f}"
+        )
