@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from accelkit.errors import ShapeError, UnknownNameError
+import numpy as np
+
+from accelkit.errors import AccelkitError, ShapeError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -197,6 +199,224 @@ class WeightStats:
     @property
     def density(self) -> float:
         return 1.0 - self.zeros / self.elements if self.elements else 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class QuantParams:
+    """Affine quantization of a tensor: ``real = (q - zero_point) * scale``, per tensor or per channel on ``axis``.
+
+    ``scale`` and ``zero_point`` are 1-D read-only arrays of length 1 (per tensor) or the channel count; ``axis`` is
+    the channel axis in the tensor's *stored* layout (TFLite's ``quantized_dimension``, ONNX's ``axis``).
+    """
+
+    scale: np.ndarray
+    zero_point: np.ndarray
+    axis: int = 0
+
+    def __post_init__(self) -> None:
+        s = np.array(self.scale, dtype=np.float64).reshape(-1)
+        z = np.array(self.zero_point, dtype=np.int64).reshape(-1)
+        if z.size == 0:
+            z = np.zeros(1, dtype=np.int64)
+        s.flags.writeable = False
+        z.flags.writeable = False
+        object.__setattr__(self, "scale", s)
+        object.__setattr__(self, "zero_point", z)
+
+    @property
+    def per_channel(self) -> bool:
+        return self.scale.size > 1
+
+    def broadcast(self, ndim: int, axis: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Scale and zero point shaped to broadcast over an ``ndim``-D array along ``axis`` (default: own axis)."""
+        if not self.per_channel and self.zero_point.size == 1:
+            return self.scale.reshape(()), self.zero_point.reshape(())
+        shape = [1] * ndim
+        shape[(self.axis if axis is None else axis) % ndim] = -1
+        scale = self.scale if self.scale.size > 1 else np.broadcast_to(self.scale, self.zero_point.shape)
+        zp = self.zero_point if self.zero_point.size > 1 else np.broadcast_to(self.zero_point, scale.shape)
+        return scale.reshape(shape), zp.reshape(shape)
+
+    def dequantize(self, q: np.ndarray, axis: int | None = None) -> np.ndarray:
+        """Real values of the integers ``q`` (float32)."""
+        q = np.asarray(q)
+        scale, zp = self.broadcast(q.ndim, axis)
+        return ((q.astype(np.float64) - zp) * scale).astype(np.float32)
+
+    def __repr__(self) -> str:
+        if self.per_channel:
+            return f"QuantParams({self.scale.size} channels on axis {self.axis})"
+        return f"QuantParams(scale={float(self.scale[0]):.6g}, zero_point={int(self.zero_point[0])})"
+
+
+def _readonly(a: Any) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.flags.writeable:
+        arr = arr.view()
+        arr.flags.writeable = False
+    return arr
+
+
+class Constants(Mapping[str, np.ndarray]):
+    """The values of a network's constant tensors (weights, biases, folded constants), read-only.
+
+    An importer fills one (see ``keep_weights`` of :func:`accelkit.workload.loader.load_network`); zoo and builder
+    networks have none (``Network.constants is None``). What it holds:
+
+    * the mapping itself: tensor name (the source file's tensor name, which is the IR name of every constant the IR
+      lists) -> read-only numpy array in the *stored* layout and type (TFLite ``[O, H, W, I]`` int8, ONNX
+      ``[O, I, kH, kW]`` float, ...);
+    * :meth:`quant`: affine quantization parameters (full per-channel scale and zero-point arrays) of constants and
+      of quantized activation tensors;
+    * :meth:`layer_info`: per-layer facts the IR does not need for costing but an executor needs to run the layer
+      (weight layout, bias tensor, folded batch-norm and bias tensors, activation parameters, operand order);
+    * :attr:`network`: the network exactly as imported, which the values belong to. Transforms (pruning, Winograd,
+      fusion, ...) return new networks that keep this store; an executor runs :attr:`network`, not the transformed
+      loop nests.
+
+    Equality is identity and the hash is the object's (arrays have no useful ``==``), so two imports of one file
+    compare equal as Networks (``Network.constants`` is excluded from comparisons) while their stores differ. A
+    *lazy* store (:meth:`lazy`) holds only a loader (e.g. "re-import this file") and loads on first access; it
+    pickles as the loader. An eager store pickles with its arrays. :attr:`cache` memoizes derived results (measured
+    activation densities) per store; it is not pickled.
+    """
+
+    __slots__ = ("_cache", "_layers", "_layout", "_loader", "_network", "_quant", "_values", "describe")
+
+    def __init__(
+        self,
+        values: Mapping[str, Any] | None = None,
+        *,
+        quant: Mapping[str, QuantParams] | None = None,
+        layers: Mapping[str, Mapping[str, Any]] | None = None,
+        network: Network | None = None,
+        layout: str = "NCHW",
+        describe: str = "",
+    ) -> None:
+        if layout not in ("NCHW", "NHWC"):
+            raise ValueError(f"layout must be NCHW or NHWC, got {layout!r}")
+        self._values: dict[str, np.ndarray] | None = {k: _readonly(v) for k, v in (values or {}).items()}
+        self._quant: dict[str, QuantParams] = dict(quant or {})
+        self._layers: dict[str, Mapping[str, Any]] = {k: dict(v) for k, v in (layers or {}).items()}
+        self._network = network
+        #: The element order of the source format: views (reshape/flatten) of rank-4 tensors follow it.
+        self._layout = layout
+        self._loader: Callable[[], Constants] | None = None
+        self._cache: dict[Any, Any] = {}
+        self.describe = describe
+
+    @classmethod
+    def lazy(cls, loader: Callable[[], Constants], *, describe: str = "") -> Constants:
+        """A store that calls ``loader()`` (picklable, e.g. a ``functools.partial``) on first access."""
+        store = cls(describe=describe)
+        store._values = None
+        store._loader = loader
+        return store
+
+    # ---- loading ---------------------------------------------------------------------------------------------
+    @property
+    def is_loaded(self) -> bool:
+        return self._values is not None
+
+    def _load(self) -> dict[str, np.ndarray]:
+        if self._values is None:
+            assert self._loader is not None
+            other = self._loader()
+            if not isinstance(other, Constants):
+                raise AccelkitError(f"cannot load the constant tensors ({self.describe or 'lazy store'})")
+            other_values = other._load()
+            self._quant, self._layers = other._quant, other._layers
+            self._network, self._layout = other._network, other._layout
+            self._values = other_values
+        return self._values
+
+    # ---- mapping ---------------------------------------------------------------------------------------------
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._load()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._load()
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # ---- the rest --------------------------------------------------------------------------------------------
+    def quant(self, name: str) -> QuantParams | None:
+        """Quantization parameters of a constant or activation tensor (None when it is not quantized)."""
+        self._load()
+        return self._quant.get(name)
+
+    @property
+    def quantized_tensors(self) -> Mapping[str, QuantParams]:
+        self._load()
+        return self._quant
+
+    def layer_info(self, layer: str) -> Mapping[str, Any]:
+        """What an executor needs to run ``layer`` beyond the IR (empty when the importer recorded nothing)."""
+        self._load()
+        return self._layers.get(layer, {})
+
+    @property
+    def network(self) -> Network | None:
+        """The network as imported (the structure these values belong to)."""
+        self._load()
+        return self._network
+
+    @property
+    def layout(self) -> str:
+        self._load()
+        return self._layout
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays (0 for a lazy store that has not loaded yet)."""
+        if self._values is None:
+            return 0
+        return sum(int(a.nbytes) for a in self._values.values()) + sum(
+            int(q.scale.nbytes + q.zero_point.nbytes) for q in self._quant.values()
+        )
+
+    @property
+    def cache(self) -> dict[Any, Any]:
+        """Results derived from these values (e.g. measured densities), keyed by the caller; not pickled."""
+        return self._cache
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._loader is not None:  # lazy: ship the loader only
+            return {"loader": self._loader, "describe": self.describe}
+        return {
+            "values": self._values,
+            "quant": self._quant,
+            "layers": self._layers,
+            "network": self._network,
+            "layout": self._layout,
+            "describe": self.describe,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._cache = {}
+        self.describe = state.get("describe", "")
+        self._loader = state.get("loader")
+        self._values = None
+        self._quant, self._layers, self._network, self._layout = {}, {}, None, "NCHW"
+        if self._loader is None:
+            self._values = {k: _readonly(v) for k, v in state["values"].items()}
+            self._quant, self._layers = state["quant"], state["layers"]
+            self._network, self._layout = state["network"], state["layout"]
+
+    def __repr__(self) -> str:
+        if self._values is None:
+            return f"Constants(lazy: {self.describe or 'not loaded'})"
+        return f"Constants({len(self._values)} tensors, {self.nbytes / 1024:.1f} KiB)"
 
 
 def _full_dims(dims: Mapping[LoopDim | str, int]) -> dict[LoopDim, int]:
@@ -394,6 +614,9 @@ class Network:
     outputs: tuple[str, ...]
     #: Where the network came from and what the importer did (source file, format, opset, folded/elided ops).
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    #: The values of the constant tensors when the importer kept them (None for zoo/builder networks). Excluded
+    #: from ``==`` and ``repr`` (a :class:`Constants` compares by identity); transforms keep it.
+    constants: Constants | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -490,6 +713,11 @@ class Network:
         lyr = self.layer(layer) if isinstance(layer, str) else layer
         succ = {c.name: c for t in lyr.outputs for c in self.consumers(t)}
         return list(succ.values())
+
+    @property
+    def has_constants(self) -> bool:
+        """Whether the values of the constant tensors are available (``constants`` is set)."""
+        return self.constants is not None
 
     @property
     def compute_layers(self) -> tuple[Layer, ...]:

@@ -5,17 +5,23 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from accelkit.errors import AccelkitError, NetworkFileError, UnknownNameError
 from accelkit.spec.base import load_yaml, validate_spec
 from accelkit.spec.network import NetworkSpec
-from accelkit.workload.ir import Network
+from accelkit.workload.ir import Constants, Network
 
 NetworkSource = Network | NetworkSpec | Mapping[str, Any] | str | os.PathLike[str]
 
 _MODEL_SUFFIXES = {".onnx": "onnx", ".tflite": "tflite", ".lite": "tflite"}
+#: ``keep_weights=None`` ("auto"): model files up to this size keep their constant values in memory on import
+#: (about the file's size: 0.05-1 MiB for the MLPerf Tiny models); larger files get a lazy store that re-imports
+#: the file the first time the values are read (e.g. by ``activation_density: measured``).
+KEEP_WEIGHTS_MAX_BYTES = 64 * 2**20
 _SHAPE_RE = re.compile(r"^\s*(?:(?P<name>[^=]+)=\s*)?(?P<dims>\d+(?:\s*[x,]\s*\d+)*)\s*$")
 
 
@@ -54,31 +60,68 @@ def load_model_file(
     *,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     name: str | None = None,
+    keep_weights: bool | None = None,
 ) -> Network:
-    """Import an ONNX or TFLite file (chosen by suffix, or by content for TFLite)."""
+    """Import an ONNX or TFLite file (chosen by suffix, or by content for TFLite).
+
+    ``keep_weights``: ``True`` keeps the constant values on ``Network.constants``, ``False`` drops them, ``None``
+    (auto) keeps them for files up to :data:`KEEP_WEIGHTS_MAX_BYTES` and gives larger files a lazy store.
+    """
     p = Path(path)
     if not p.exists():
         raise NetworkFileError("file not found", source=str(p))
     if p.is_dir():
         raise NetworkFileError("is a directory, expected an .onnx or .tflite file", source=str(p))
     fmt = _sniff_format(p)
-    if fmt == "onnx":
-        from accelkit.workload.onnx_import import load_onnx
-
-        return load_onnx(p, input_shapes=input_shapes, name=name)
-    if fmt == "tflite":
-        if input_shapes:
+    if fmt in ("onnx", "tflite"):
+        if fmt == "tflite" and input_shapes:
             raise AccelkitError(
                 "input shapes cannot be overridden for TFLite models (their shapes are fixed)", source=str(p)
             )
-        from accelkit.workload.tflite_import import load_tflite
-
-        return load_tflite(p, name=name)
+        stat = p.stat()
+        eager = keep_weights if keep_weights is not None else stat.st_size <= KEEP_WEIGHTS_MAX_BYTES
+        net = _import(p, fmt, input_shapes, name, keep_weights=eager)
+        if keep_weights is None and not eager:
+            shapes = {k: tuple(v) for k, v in (input_shapes or {}).items()}
+            loader = partial(_reload_constants, str(p), fmt, shapes, stat.st_size, stat.st_mtime_ns)
+            net = replace(net, constants=Constants.lazy(loader, describe=f"constants of {p} (loaded on first use)"))
+        return net
     if fmt == "yaml":
         return load_network_spec_file(p)
     raise NetworkFileError(
         f"unknown model format {p.suffix or '(no suffix)'!r}; expected an .onnx or .tflite file", source=str(p)
     )
+
+
+def _import(
+    p: Path, fmt: str, input_shapes: Mapping[str, Sequence[int]] | None, name: str | None, *, keep_weights: bool
+) -> Network:
+    if fmt == "onnx":
+        from accelkit.workload.onnx_import import load_onnx
+
+        return load_onnx(p, input_shapes=input_shapes, name=name, keep_weights=keep_weights)
+    from accelkit.workload.tflite_import import load_tflite
+
+    return load_tflite(p, name=name, keep_weights=keep_weights)
+
+
+def _reload_constants(
+    path: str, fmt: str, input_shapes: Mapping[str, Sequence[int]], size: int, mtime_ns: int
+) -> Constants | None:
+    """The loader of a lazy store: re-import the file (unchanged since the first import) keeping its constants."""
+    p = Path(path)
+    try:
+        stat = p.stat()
+    except OSError as exc:
+        msg = f"cannot re-read the model for its weight values: {exc.strerror or exc}"
+        raise NetworkFileError(msg, source=path) from None
+    if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+        raise NetworkFileError(
+            "the model file changed since it was imported; its weight values no longer belong to the network "
+            "(load it again)",
+            source=path,
+        )
+    return _import(p, fmt, input_shapes or None, None, keep_weights=True).constants
 
 
 def load_network_spec_file(path: Path) -> Network:
@@ -112,6 +155,7 @@ def load_network(
     *,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     name: str | None = None,
+    keep_weights: bool | None = None,
     **params: Any,
 ) -> Network:
     """Load a network from anything that names one.
@@ -120,6 +164,8 @@ def load_network(
     * a zoo name (``"resnet50"``, ``"mlperf_tiny_kws"``; ``params`` go to the builder, e.g. ``batch=4``);
     * a path to an ``.onnx`` or ``.tflite`` file (``input_shapes`` resolve dynamic ONNX dimensions);
     * a path to a YAML file with a network spec, a :class:`NetworkSpec`, or a dict of one.
+
+    ``keep_weights`` applies to model files (see :func:`load_model_file`; default: auto by file size).
     """
     from accelkit.workload import zoo
 
@@ -135,7 +181,7 @@ def load_network(
     if looks_like_file and not (zoo.is_zoo_name(text) and not p.exists()):
         if params:
             raise AccelkitError(f"parameters {sorted(params)} apply to zoo networks, not to files", source=text)
-        return load_model_file(p, input_shapes=input_shapes, name=name)
+        return load_model_file(p, input_shapes=input_shapes, name=name, keep_weights=keep_weights)
     if zoo.is_zoo_name(text):
         if input_shapes:
             raise AccelkitError("input shapes apply to model files; zoo networks take parameters such as batch")

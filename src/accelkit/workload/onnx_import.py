@@ -44,7 +44,7 @@ import math
 import os
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,17 @@ from onnx import NodeProto, TensorProto, numpy_helper
 from accelkit.errors import AccelkitError, NetworkFileError, ShapeError, UnsupportedOperator
 from accelkit.registry import Registry
 from accelkit.workload.builder import NetworkBuilder
-from accelkit.workload.ir import DataType, Layer, Network, Operand, OpKind, WeightSource, check_positive_shape
+from accelkit.workload.ir import (
+    Constants,
+    DataType,
+    Layer,
+    Network,
+    Operand,
+    OpKind,
+    QuantParams,
+    WeightSource,
+    check_positive_shape,
+)
 from accelkit.workload.shapes import conv_out, same_pads
 from accelkit.workload.weights import measure_weights
 
@@ -131,11 +141,15 @@ def load_onnx(
     *,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     name: str | None = None,
+    keep_weights: bool = True,
 ) -> Network:
     """Import the ONNX model at ``path`` as a :class:`Network`.
 
     ``input_shapes`` gives concrete shapes (``{"input": (1, 3, 224, 224)}``) for inputs with dynamic or
-    symbolic dimensions; ``name`` defaults to the file's stem.
+    symbolic dimensions; ``name`` defaults to the file's stem. ``keep_weights`` keeps the values of the constants
+    the layers read (weights, biases, folded batch-norm parameters, constant operands), the quantization
+    parameters of QuantizeLinear views and what an executor needs per layer on ``Network.constants`` (see
+    :class:`~accelkit.workload.ir.Constants`); the importer holds them in memory anyway.
 
     Raises :class:`NetworkFileError` for a missing, unreadable or invalid file, :class:`ShapeError` for shapes
     that are dynamic, non-positive or inconsistent, :class:`UnsupportedOperator` for an operator the importer
@@ -164,7 +178,18 @@ def load_onnx(
     importer = OnnxImporter(inferred, source=source, opset=opset, name=name or Path(path).stem, missing=missing)
     if corrections:
         importer.notes["shape_inference_corrections"] = corrections
-    return importer.run()
+    net = importer.run()
+    if not keep_weights or missing:
+        return net
+    store = Constants(
+        importer.kept,
+        quant=importer.kept_quant,
+        layers=importer.layer_info,
+        network=net,
+        layout="NCHW",
+        describe=f"constants of {source}",
+    )
+    return replace(net, constants=store)
 
 
 def _infer(model: onnx.ModelProto, source: str) -> onnx.ModelProto:
@@ -479,6 +504,27 @@ class OnnxImporter:
         self._shape_cache: dict[int, list[tuple[int, ...]]] = {}
         #: Extra provenance entries (e.g. corrections of ONNX shape inference).
         self.notes: dict[str, Any] = {}
+        # what the executor needs (kept on Network.constants when asked): values, quantization, per-layer facts
+        self.kept: dict[str, np.ndarray] = {}
+        self.kept_quant: dict[str, QuantParams] = {}
+        self.layer_info: dict[str, dict[str, Any]] = {}
+
+    # ---- what an executor needs ----------------------------------------------------------------------------
+    def keep(self, tensor: str) -> str | None:
+        """Keep the values of constant ``tensor`` (as the node reads them) under its ONNX name; the key."""
+        c = self.consts.get(tensor)
+        if not tensor or c is None or c.values is None:
+            return None
+        self.kept.setdefault(tensor, c.values)
+        return tensor
+
+    def info(self, layer: str) -> dict[str, Any]:
+        """The executor facts of ``layer`` (created on first use)."""
+        return self.layer_info.setdefault(layer, {})
+
+    def post(self, layer: str, step: tuple[Any, ...]) -> None:
+        """Record a step folded into ``layer`` (batch norm, bias add, activation), applied after its arithmetic."""
+        self.info(layer).setdefault("post", []).append(step)
 
     # ---- driving -----------------------------------------------------------------------------------------
     def run(self) -> Network:
@@ -954,6 +1000,9 @@ def _conv(imp: OnnxImporter, node: NodeProto) -> None:
         out_dtype=imp.out_dtype(y),
         **wt.layer_kwargs(),
     )
+    if op == "Conv":
+        info = imp.info(imp.builder.layers[-1].name)
+        info.update(weight=imp.keep(w), weight_layout="OIHW", bias=imp.keep(b_in))
     imp.check_output(node, y)
 
 
@@ -1049,6 +1098,7 @@ def _gemm(imp: OnnxImporter, node: NodeProto) -> None:
         a = imp.builder.data_movement(
             [a], "transpose", (sa[1], sa[0]), name=imp.layer_name(node, ".transA"), out=imp.internal(f"{a}::T")
         )
+        imp.info(imp.builder.layers[-1].name)["perm"] = (1, 0)
     if imp.shape(a)[-1] != k_in or len(imp.shape(a)) != 2:
         raise imp.shape_error(node, f"A {list(imp.shape(a))} does not multiply B {list(wt.shape)}")
     imp.builder.fc(
@@ -1061,6 +1111,13 @@ def _gemm(imp: OnnxImporter, node: NodeProto) -> None:
         weight_dtype=wt.dtype,
         out_dtype=imp.out_dtype(y),
         **wt.layer_kwargs(),
+    )
+    imp.info(lname).update(
+        weight=imp.keep(ins[1]),
+        weight_layout="KC" if trans_b else "CK",
+        bias=imp.keep(c_in),
+        alpha=float(imp.attr(node, "alpha", 1.0)),
+        beta=float(imp.attr(node, "beta", 1.0)),
     )
     imp.check_output(node, y)
 
@@ -1097,6 +1154,8 @@ def _matmul(imp: OnnxImporter, node: NodeProto) -> None:
             out_dtype=imp.out_dtype(y),
             **wt.layer_kwargs(),
         )
+        if op == "MatMul":
+            imp.info(imp.builder.layers[-1].name).update(weight=imp.keep(b_in), weight_layout="CK")
     else:
         b = imp.activation(node, b_in)
         if len(imp.shape(b)) < 2:
@@ -1122,7 +1181,7 @@ def _pool(imp: OnnxImporter, node: NodeProto) -> None:
     y = node.output[0]
 
     def emit(x4: str, out: str) -> str:
-        return imp.builder.pool(
+        imp.builder.pool(
             x4,
             kind,
             kernel,
@@ -1133,6 +1192,8 @@ def _pool(imp: OnnxImporter, node: NodeProto) -> None:
             out=out,
             op_type=node.op_type,
         )
+        imp.info(imp.builder.layers[-1].name)["count_include_pad"] = bool(imp.attr(node, "count_include_pad", 0))
+        return imp.builder.layers[-1].outputs[0]
 
     _as_4d(imp, node, x, y, emit)
     imp.check_output(node, y)
@@ -1203,6 +1264,7 @@ def _binary(imp: OnnxImporter, node: NodeProto) -> None:
         if layer is not None and imp.builder.shape(acts[0]) == imp.out_shape(node):
             imp.builder.fold_bias(acts[0], out=y, op_type="Add")
             imp.record_fold(node, layer.name)
+            imp.post(layer.name, ("add", imp.keep(consts[0])))
             imp._claimed.add(c.source)  # counted as the layer's bias
             return
     extra: dict[str, Any] = {}
@@ -1222,10 +1284,13 @@ def _binary(imp: OnnxImporter, node: NodeProto) -> None:
         out_dtype=imp.out_dtype(y),
         **extra,
     )
+    imp.info(imp.builder.layers[-1].name)["operands"] = [
+        ("const", imp.keep(i)) if imp.is_const(i) else ("act", i) for i in ins
+    ]
     imp.check_output(node, y)
 
 
-def _clip_fn(imp: OnnxImporter, node: NodeProto) -> str:
+def _clip_bounds(imp: OnnxImporter, node: NodeProto) -> tuple[float | None, float | None]:
     lo = imp.attr(node, "min")
     hi = imp.attr(node, "max")
     ins = list(node.input)
@@ -1233,6 +1298,27 @@ def _clip_fn(imp: OnnxImporter, node: NodeProto) -> str:
         lo = float(np.asarray(imp.consts[ins[1]].values).reshape(-1)[0])
     if hi is None and len(ins) > 2 and ins[2] and imp.is_const(ins[2]) and imp.consts[ins[2]].values is not None:
         hi = float(np.asarray(imp.consts[ins[2]].values).reshape(-1)[0])
+    return (None if lo is None else float(lo)), (None if hi is None else float(hi))
+
+
+#: Attributes (and ONNX defaults) of the activations that take parameters, for the executor.
+_ACTIVATION_ATTRS: dict[str, dict[str, Any]] = {
+    "LeakyRelu": {"alpha": 0.01},
+    "Elu": {"alpha": 1.0},
+    "HardSigmoid": {"alpha": 0.2, "beta": 0.5},
+    "Gelu": {"approximate": "none"},
+}
+
+
+def _activation_params(imp: OnnxImporter, node: NodeProto) -> dict[str, Any]:
+    if node.op_type == "Clip":
+        lo, hi = _clip_bounds(imp, node)
+        return {"min": lo, "max": hi}
+    return {k: imp.attr(node, k, v) for k, v in _ACTIVATION_ATTRS.get(node.op_type, {}).items()}
+
+
+def _clip_fn(imp: OnnxImporter, node: NodeProto) -> str:
+    lo, hi = _clip_bounds(imp, node)
     if lo == 0.0 and hi == 6.0:
         return "relu6"
     if lo == 0.0 and hi is None:
@@ -1250,8 +1336,10 @@ def _activation(imp: OnnxImporter, node: NodeProto) -> None:
     if layer is not None:
         imp.builder.fuse_activation(x, fn, out=y, op_type=node.op_type)
         imp.record_fold(node, layer.name)
+        imp.post(layer.name, ("act", fn, _activation_params(imp, node)))
         return
     imp.builder.activation(x, fn, name=imp.layer_name(node), out=y, op_type=node.op_type, out_dtype=imp.out_dtype(y))
+    imp.info(imp.builder.layers[-1].name)["act_params"] = _activation_params(imp, node)
     imp.check_output(node, y)
 
 
@@ -1272,6 +1360,10 @@ def _softmax(imp: OnnxImporter, node: NodeProto) -> None:
     x = imp.activation(node, node.input[0])
     y = node.output[0]
     imp.builder.softmax(x, name=imp.layer_name(node), out=y, op_type=node.op_type, out_dtype=imp.out_dtype(y))
+    default_axis = -1 if imp.opset >= 13 else 1
+    imp.info(imp.builder.layers[-1].name).update(
+        axis=int(imp.attr(node, "axis", default_axis)), coerce_2d=imp.opset < 13, log=node.op_type == "LogSoftmax"
+    )
     imp.check_output(node, y)
 
 
@@ -1289,9 +1381,17 @@ def _batchnorm(imp: OnnxImporter, node: NodeProto) -> None:
             lyr.op in (OpKind.CONV, OpKind.DEPTHWISE, OpKind.FC) and lyr.has_weights and channels == lyr.G * lyr.K
         ),
     )
+    bn = {
+        "scale": imp.keep(node.input[1]),
+        "bias": imp.keep(node.input[2]),
+        "mean": imp.keep(node.input[3]),
+        "var": imp.keep(node.input[4]),
+        "epsilon": float(imp.attr(node, "epsilon", 1e-5)),
+    }
     if layer is not None:
         imp.builder.fold_batchnorm(x, out=y, op_type="BatchNormalization")
         imp.record_fold(node, layer.name)
+        imp.post(layer.name, ("bn", bn))
         return
     # not folded: the deployed scale and shift (one each per channel) are stored with this layer
     imp.builder.eltwise(
@@ -1303,6 +1403,7 @@ def _batchnorm(imp: OnnxImporter, node: NodeProto) -> None:
         out_dtype=imp.out_dtype(y),
         attrs={"extra_params": 2 * channels},
     )
+    imp.info(imp.builder.layers[-1].name)["bn"] = bn
     imp.check_output(node, y)
 
 
@@ -1338,6 +1439,17 @@ def _data_movement(imp: OnnxImporter, node: NodeProto) -> None:
         op_type=node.op_type,
         attrs=attrs,
     )
+    if node.op_type == "Pad":
+        rank = len(imp.shape(acts[0]))
+        pads = imp.ints(node, "pads", 1) or [0] * (2 * rank)
+        value = 0.0
+        if len(ins) > 2 and imp.is_const(ins[2]) and imp.consts[ins[2]].values is not None:
+            value = float(np.asarray(imp.consts[ins[2]].values).reshape(-1)[0])
+        imp.info(imp.builder.layers[-1].name).update(
+            pads=tuple((int(pads[i]), int(pads[i + rank])) for i in range(rank)),
+            mode=str(imp.attr(node, "mode", "constant")),
+            value=float(imp.attr(node, "value", value) or value),
+        )
 
 
 def _embedding(imp: OnnxImporter, node: NodeProto) -> None:
@@ -1398,6 +1510,9 @@ def _concat(imp: OnnxImporter, node: NodeProto) -> None:
         imp.builder.data_movement(
             acts, "concat", imp.out_shape(node), name=imp.layer_name(node), out=y, op_type="Concat"
         )
+    imp.info(imp.builder.layers[-1].name).update(
+        axis=axis, operands=[("const", imp.keep(i)) if imp.is_const(i) else ("act", i) for i in ins]
+    )
 
 
 @ONNX_OPS.register("Split")
@@ -1436,6 +1551,12 @@ def _quantize(imp: OnnxImporter, node: NodeProto) -> None:
     y = node.output[0]
     dtype = imp.dtype_of_elem(imp.types.get(y, (TensorProto.UINT8, None))[0] or TensorProto.UINT8)
     imp.builder.view(x, imp.shape(x), out=y, op="QuantizeLinear", dtype=dtype, quantization=_qparams(imp, node))
+    ins = list(node.input)
+    scale = imp.consts.get(ins[1]) if len(ins) > 1 else None
+    zp = imp.consts.get(ins[2]) if len(ins) > 2 and ins[2] else None
+    if scale is not None and scale.values is not None:
+        zp_values = zp.values if zp is not None and zp.values is not None else np.zeros(1, dtype=np.int64)
+        imp.kept_quant[y] = QuantParams(np.asarray(scale.values), np.asarray(zp_values), int(imp.attr(node, "axis", 1)))
 
 
 @ONNX_OPS.register("DequantizeLinear")

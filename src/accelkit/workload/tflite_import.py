@@ -64,7 +64,7 @@ from tflite.utils import BUILTIN_OPCODE2NAME
 from accelkit.errors import AccelkitError, NetworkFileError, ShapeError, UnsupportedOperator
 from accelkit.registry import Registry
 from accelkit.workload.builder import NetworkBuilder
-from accelkit.workload.ir import DataType, Layer, Network, Operand, OpKind, Tensor
+from accelkit.workload.ir import Constants, DataType, Layer, Network, Operand, OpKind, QuantParams, Tensor
 from accelkit.workload.shapes import resolve_padding
 from accelkit.workload.weights import measure_weights
 
@@ -81,6 +81,15 @@ _CUSTOM = 32  # BuiltinOperator.CUSTOM
 #: TFLite fused activation function -> the builder's activation name (``ActivationFunctionType``).
 _FUSED_ACTIVATIONS: Mapping[int, str | None] = {0: None, 1: "relu", 2: "clip", 3: "relu6", 4: "tanh", 5: "sign"}
 _PADDING: Mapping[int, str] = {0: "same", 1: "valid"}
+#: The parameters of the fused activations that need them (RELU_N1_TO_1 is "clip" to [-1, 1]).
+_FUSED_ACTIVATION_PARAMS: Mapping[int, Mapping[str, float]] = {2: {"min": -1.0, "max": 1.0}}
+#: How each weighted op stores its weights (for the executor): O = output channels, I = input channels per group.
+_WEIGHT_LAYOUTS: Mapping[str, str] = {
+    "CONV_2D": "OHWI",
+    "DEPTHWISE_CONV_2D": "1HWO",
+    "FULLY_CONNECTED": "OI",
+    "TRANSPOSE_CONV": "OHWI",
+}
 #: Where TFLite axis ``a`` of a rank-4 (NHWC) tensor lands in the IR's NCHW order.
 _NHWC_AXIS_TO_IR = (0, 2, 3, 1)
 
@@ -137,6 +146,8 @@ class TFLiteTensor:
     #: Raw zero points (one per channel along ``quantized_dimension``) for measuring zeros of quantized weights.
     zero_points: tuple[int, ...] = ()
     quantized_dimension: int = 0
+    #: Raw scales (one per channel along ``quantized_dimension``), for executing the model.
+    scales: tuple[float, ...] = field(default=(), repr=False, compare=False)
     #: Stored in TFLite's sparse (compressed) format.
     sparse: bool = False
     is_variable: bool = False
@@ -301,7 +312,7 @@ class _Reader:
         shape = self.ints(t.ShapeAsNumpy())
         type_code = int(t.Type())
         info = _TYPES.get(type_code, _TypeInfo(f"TYPE_{type_code}", None, None))
-        quant, zero_points, qdim = self.quantization(t.Quantization())
+        quant, zero_points, qdim, scales = self.quantization(t.Quantization())
         sparse = t.Sparsity() is not None
         raw = self.buffer(self.index(int(t.Buffer()), n_buffers, f"tensor {name!r}: buffer index"), name)
         data = None
@@ -318,6 +329,7 @@ class _Reader:
             quantization=quant,
             zero_points=zero_points,
             quantized_dimension=qdim,
+            scales=scales,
             sparse=sparse,
             is_variable=bool(t.IsVariable()),
         )
@@ -339,12 +351,12 @@ class _Reader:
             return np.frombuffer(self.buf, dtype=np.uint8, count=size, offset=offset)
         return None
 
-    def quantization(self, q: Any) -> tuple[dict[str, Any] | None, tuple[int, ...], int]:
+    def quantization(self, q: Any) -> tuple[dict[str, Any] | None, tuple[int, ...], int, tuple[float, ...]]:
         if q is None:
-            return None, (), 0
+            return None, (), 0, ()
         scales = q.ScaleAsNumpy()
         if isinstance(scales, int) or len(scales) == 0:
-            return None, (), 0
+            return None, (), 0, ()
         zps = self.ints(q.ZeroPointAsNumpy())
         qdim = int(q.QuantizedDimension())
         summary = {
@@ -356,7 +368,7 @@ class _Reader:
             "quantized_dimension": qdim,
             "per_channel": len(scales) > 1,
         }
-        return summary, zps, qdim
+        return summary, zps, qdim, tuple(float(v) for v in scales)
 
 
 def _options_class(type_code: int) -> Any:
@@ -508,6 +520,11 @@ class _State:
         self.consumers: dict[int, list[int]] = {}
         self.elided: dict[str, int] = {}
         self.dtype_conversions: list[dict[str, str]] = []
+        # what the executor needs (kept on Network.constants when asked): values, quantization, per-layer facts
+        self.kept: dict[str, np.ndarray] = {}
+        self.kept_stored: dict[int, str] = {}  # stored tensor index (+ view path) -> key in ``kept``
+        self.kept_quant: dict[str, QuantParams] = {}
+        self.layer_info: dict[str, dict[str, Any]] = {}
         for op in model.operators:
             for t in dict.fromkeys(op.inputs):
                 if t >= 0:
@@ -533,6 +550,14 @@ class _State:
 
     def elide(self, what: str) -> None:
         self.elided[what] = self.elided.get(what, 0) + 1
+
+    def info(self, layer: str) -> dict[str, Any]:
+        """The executor facts of ``layer`` (created on first use)."""
+        return self.layer_info.setdefault(layer, {})
+
+    def keep_quant(self, key: str, t: TFLiteTensor) -> None:
+        if t.scales:
+            self.kept_quant[key] = QuantParams(np.asarray(t.scales), np.asarray(t.zero_points), t.quantized_dimension)
 
 
 class TFLiteOpContext:
@@ -744,6 +769,29 @@ class TFLiteOpContext:
             self._st.const_ir[stored.index] = ir_name
         return ir_name
 
+    def keep_constant(self, i: int, key: str | None = None) -> str:
+        """Keep the values (as this op sees them) and quantization of the constant at input ``i``; its key.
+
+        ``key`` is the IR tensor name when the constant has one; otherwise the stored tensor's short name (made
+        unique among the kept values and the IR's tensor names).
+        """
+        t = self._input_index(i)
+        const = self._stored_constant(i, "constant values")
+        cache_key = f"{t}"
+        if cache_key in self._st.kept_stored:
+            return self._st.kept_stored[cache_key]
+        if key is None:
+            base = const.tensor.short_name
+            key, k = base, 1
+            while key in self._st.kept or key in self.builder.tensors or key in self._st.reserved:
+                k += 1
+                key = f"{base}@{k}"
+        assert const.values is not None
+        self._st.kept[key] = const.values
+        self._st.keep_quant(key, const.tensor)
+        self._st.kept_stored[cache_key] = key
+        return key
+
     def claim_parameters(self, i: int) -> int:
         """Elements of the constant at input ``i`` to count as parameters of this layer: 0 for a scalar or a
         constant another layer already counted."""
@@ -768,6 +816,7 @@ class TFLiteOpContext:
         measured = _centered(values, stored.zero_points, stored.quantized_dimension) if quantized else values
         stats = measure_weights(measured, quantized=quantized)
         ir_name = self.constant_tensor(i)
+        self.keep_constant(i, ir_name)
         kwargs: dict[str, Any] = {
             "weight_tensor": ir_name,
             "weight_stats": stats,
@@ -802,7 +851,34 @@ class TFLiteOpContext:
         if fused:
             kw["fused"] = tuple(fused)
         with self.dtypes(weight=wdt, bias=bdt):
-            return method(*args, bias=has_bias, **wkw, **kw, **kwargs)
+            y = method(*args, bias=has_bias, **wkw, **kw, **kwargs)
+        layer = self.builder.layers[-1]
+        info = self._st.info(layer.name)
+        info["weight"] = wkw["weight_tensor"]
+        info["weight_layout"] = _WEIGHT_LAYOUTS.get(self.op.name, "")
+        if has_bias:
+            info["bias"] = self.keep_constant(bias)
+        return y
+
+    def record_operands(self, layer: str, acts: Sequence[int] | None = None) -> None:
+        """Record the op's operands in order (activations by IR name, constants kept by key) for ``layer``."""
+        acts = self.activation_inputs() if acts is None else acts
+        ops: list[tuple[str, str]] = []
+        for i, t in enumerate(self.op.inputs):
+            if t < 0:
+                continue
+            if i in acts:
+                ops.append(("act", self.act(i)))
+            else:
+                ops.append(("const", self.keep_constant(i, self._st.const_ir.get(self._stored_index(i)))))
+        self._st.info(layer)["operands"] = ops
+
+    def _stored_index(self, i: int) -> int:
+        return self._stored_constant(i, "constant values").tensor.index
+
+    def post_activation(self, layer: str, fn: str, params: Mapping[str, Any] | None = None) -> None:
+        """Record an activation folded into ``layer`` (applied after its arithmetic), with its parameters."""
+        self._st.info(layer).setdefault("post", []).append(("act", fn, dict(params or {})))
 
     def conv_input(self, i: int = 0) -> tuple[str, tuple[int, int, int, int] | None]:
         """The activation at input ``i`` and the padding of a PAD folded into this conv (None if there is none)."""
@@ -893,6 +969,7 @@ class TFLiteOpContext:
                 if ir_name in layer.outputs:
                     self.builder.layers[k] = layer.with_(precision={**layer.precision, Operand.OUTPUT: t.dtype})
         self._st.env[t.index] = ir_name
+        self._st.keep_quant(ir_name, t)
         return ir_name
 
 
@@ -1111,6 +1188,7 @@ def _binary_handler(fn: str) -> OpHandler:
             fused=(act,) if act else (),
             **ctx.layer_kwargs(**extra),
         )
+        ctx.record_operands(ctx.builder.layers[-1].name, acts)
         ctx.bind(y)
 
     handler.__doc__ = f"Elementwise {fn} (broadcasting, fused activation like the builder's ``add(act=...)``)."
@@ -1138,6 +1216,8 @@ def _concatenation(ctx: TFLiteOpContext) -> None:
         y = b.concat(xs, axis=ir_axis, **ctx.layer_kwargs())
     else:  # constant pieces are copied in too: a data-movement layer with the file's output shape
         y = b.data_movement(xs, "concat", ctx.out_shape(), **ctx.layer_kwargs(axis=ir_axis))
+    ctx.record_operands(b.layers[-1].name, acts)
+    ctx._st.info(b.layers[-1].name)["axis"] = ir_axis
     act = ctx.fused_activation()
     if act:
         b.fuse_activation(y, act)
@@ -1178,32 +1258,40 @@ def _softmax(ctx: TFLiteOpContext) -> None:
     ctx.bind(y)
 
 
-def _activation_handler(fn: str) -> OpHandler:
+def _activation_handler(fn: str, params: Mapping[str, float] | None = None) -> OpHandler:
     def handler(ctx: TFLiteOpContext) -> None:
         x = ctx.act(0)
+        p = dict(params or {})
+        if "Alpha" in ctx.op.options:
+            p["alpha"] = float(ctx.option("Alpha", 0.0))
         if ctx.can_fuse_into_producer(0):
+            producer = ctx.builder.producer_of(x)
             y = ctx.builder.fuse_activation(x, fn, out=ctx.out_name())
+            if producer is not None:
+                ctx.post_activation(producer.name, fn, p)
         else:
-            attrs = {"alpha": float(ctx.option("Alpha", 0.0))} if "Alpha" in ctx.op.options else {}
+            attrs = {"alpha": p["alpha"]} if "alpha" in p else {}
             y = ctx.builder.activation(x, fn, **ctx.layer_kwargs(**attrs))
+            if p:
+                ctx._st.info(ctx.builder.layers[-1].name)["act_params"] = p
         ctx.bind(y)
 
     handler.__doc__ = f"Standalone {fn}: fused into its producer when that has no other consumer, else eltwise."
     return handler
 
 
-for _name, _fn in (
-    ("RELU", "relu"),
-    ("RELU6", "relu6"),
-    ("RELU_N1_TO_1", "clip"),
-    ("RELU_0_TO_1", "clip"),
-    ("LOGISTIC", "sigmoid"),
-    ("TANH", "tanh"),
-    ("HARD_SWISH", "hardswish"),
-    ("LEAKY_RELU", "leaky_relu"),
-    ("GELU", "gelu"),
+for _name, _fn, _params in (
+    ("RELU", "relu", None),
+    ("RELU6", "relu6", None),
+    ("RELU_N1_TO_1", "clip", {"min": -1.0, "max": 1.0}),
+    ("RELU_0_TO_1", "clip", {"min": 0.0, "max": 1.0}),
+    ("LOGISTIC", "sigmoid", None),
+    ("TANH", "tanh", None),
+    ("HARD_SWISH", "hardswish", None),
+    ("LEAKY_RELU", "leaky_relu", None),
+    ("GELU", "gelu", None),
 ):
-    TFLITE_OPS.register(_name)(_activation_handler(_fn))
+    TFLITE_OPS.register(_name)(_activation_handler(_fn, _params))
 
 
 @TFLITE_OPS.register("PAD")
@@ -1225,12 +1313,21 @@ def _pad(ctx: TFLiteOpContext) -> None:
         ctx.fold_pad_into_consumer(x, (int(pads[1, 0]), int(pads[2, 0]), int(pads[1, 1]), int(pads[2, 1])))
         return
     y = ctx.builder.data_movement([x], "pad", ctx.out_shape(), **ctx.layer_kwargs())
+    ir_pads = [pads[a] for a in (0, 3, 1, 2)] if rank == 4 else list(pads)
+    info = ctx._st.info(ctx.builder.layers[-1].name)
+    info["pads"] = tuple((int(p[0]), int(p[1])) for p in ir_pads)
+    if ctx.has_input(2):
+        info["operands"] = [("act", x), ("const", ctx.keep_constant(2))]
     ctx.bind(y)
 
 
 # ==== the entry point =============================================================================================
-def load_tflite(path: str | os.PathLike[str], *, name: str | None = None) -> Network:
+def load_tflite(path: str | os.PathLike[str], *, name: str | None = None, keep_weights: bool = True) -> Network:
     """Import subgraph 0 of a TFLite model as a :class:`Network`.
+
+    ``keep_weights`` keeps the constant tensors' values, their full quantization parameters and what an executor
+    needs per layer on ``Network.constants`` (see :class:`~accelkit.workload.ir.Constants`); they are decoded
+    during the import anyway, so keeping them costs about the file's size of memory and no time.
 
     Raises :class:`NetworkFileError` for a missing, unreadable, truncated or corrupt file,
     :class:`UnsupportedOperator` for an operator without a handler (or a CUSTOM one) and :class:`ShapeError`
@@ -1260,6 +1357,7 @@ def load_tflite(path: str | os.PathLike[str], *, name: str | None = None) -> Net
                 source=source,
             )
         state.env[t_index] = builder.input(state.tensor_name(t_index), shape, t.dtype, t.quantization)
+        state.keep_quant(state.env[t_index], t)
 
     for op in model.operators:
         _run_handler(TFLiteOpContext(state, op))
@@ -1291,7 +1389,18 @@ def load_tflite(path: str | os.PathLike[str], *, name: str | None = None) -> Net
         )
     if const_outputs:
         provenance["constant_outputs"] = const_outputs
-    return builder.build(outputs=outputs, **provenance)
+    net = builder.build(outputs=outputs, **provenance)
+    if not keep_weights:
+        return net
+    store = Constants(
+        state.kept,
+        quant=state.kept_quant,
+        layers=state.layer_info,
+        network=net,
+        layout="NHWC",
+        describe=f"constants of {source}",
+    )
+    return replace(net, constants=store)
 
 
 def _run_handler(ctx: TFLiteOpContext) -> None:
@@ -1303,6 +1412,7 @@ def _run_handler(ctx: TFLiteOpContext) -> None:
     handler = TFLITE_OPS.get(op.name)
     for j in range(len(op.outputs)):
         ctx.out_name(j)  # reserve the outputs' names before any constant takes one
+    n_layers = len(ctx.builder.layers)
     try:
         handler(ctx)
     except _OpShapeError:
@@ -1319,6 +1429,12 @@ def _run_handler(ctx: TFLiteOpContext) -> None:
     for j in range(len(op.outputs)):
         if not ctx.produced(j):
             raise ctx.unsupported(f"the handler produced no value for output {j}")
+    code = int(op.options.get("FusedActivationFunction", 0) or 0)
+    if code:  # the op's own fused activation runs after the arithmetic of the layer it made
+        mine = [layer for layer in ctx.builder.layers[n_layers:] if layer.attrs.get("tflite_op") == op.index]
+        fn = _FUSED_ACTIVATIONS.get(code)
+        if mine and fn:
+            ctx.post_activation(mine[-1].name, fn, _FUSED_ACTIVATION_PARAMS.get(code))
 
 
 def _histogram(names: Iterable[str]) -> dict[str, int]:
