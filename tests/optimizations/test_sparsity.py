@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import accelkit
-from accelkit.optimizations import OptimizationError
+from accelkit.optimizations import OptimizationError, make_block
+from accelkit.workload.execute import execute
+from accelkit.workload.ir import Operand
 
 NET, ARCH = "mlperf_tiny_kws", "edge_npu_int8"
 CACHE: dict = {}
@@ -90,3 +96,67 @@ def test_profile_measured_and_conflicts() -> None:
         _ev([{"kind": "zero_gating", "activation_density": 0.5}, {"kind": "sparse_format", "activation_density": 0.4}])
     with pytest.raises(accelkit.SpecError, match=r"zero_gating\.levels\[0\]"):
         _ev([{"kind": "zero_gating", "levels": ["spad"]}])
+
+
+# ---- activation_density: measured on a real model ------------------------------------------------------------------
+MODELS = Path("/work/shared/models/mlperf-tiny")
+KWS_FILE = MODELS / "kws_ref_model.tflite"
+needs_models = pytest.mark.skipif(not KWS_FILE.is_file(), reason=f"MLPerf Tiny models not found at {MODELS}")
+
+
+@needs_models
+def test_measured_gating_on_a_real_model_changes_energy_not_latency() -> None:
+    net = accelkit.load_network(KWS_FILE)
+    ev = lambda blocks: accelkit.evaluate(net, ARCH, optimizations=blocks, mapping_cache=CACHE)  # noqa: E731
+    base = ev([])
+    gated = ev([{"kind": "zero_gating", "activation_density": "measured"}])
+    assert gated.energy_j < base.energy_j and gated.latency_s == base.latency_s
+    measured = execute(net)
+    for layer in gated.network.layers:  # every layer takes its measured input and output density
+        d = measured.layers[layer.name]
+        assert layer.density[Operand.INPUT] == d.input_density and layer.density[Operand.OUTPUT] == d.output_density
+    relu_fed = [x for x in gated.network.compute_layers if net.producer(x.inputs[0]) is not None]
+    assert relu_fed and all(0.0 < x.density[Operand.INPUT] < 1.0 for x in relu_fed)
+    # options: more samples, another seed; skipping also saves cycles on the measured zeros
+    opts = {"measured": {"samples": 2, "seed": 5}}
+    other = ev([{"kind": "zero_gating", "activation_density": opts}])
+    assert other.latency_s == base.latency_s and other.energy_j != gated.energy_j
+    skipped = ev([{"kind": "zero_skipping", "activation_density": "measured"}])
+    assert skipped.latency_s < base.latency_s
+
+
+@needs_models
+def test_measured_parameters_round_trip_and_user_input(tmp_path: Path) -> None:
+    x = np.random.default_rng(0).integers(-128, 128, size=(1, 49, 10, 1)).astype(np.int8)
+    np.save(tmp_path / "x.npy", x)
+    spec = make_block({"kind": "zero_gating", "activation_density": {"measured": {"input": str(tmp_path / "x.npy")}}})
+    dumped = yaml.safe_load(yaml.safe_dump(spec.spec.model_dump(mode="json")))
+    assert make_block(dumped).spec == spec.spec
+    net = accelkit.load_network(KWS_FILE)
+    ev = accelkit.evaluate(net, ARCH, optimizations=[dumped], mapping_cache=CACHE)
+    assert ev.network.layer("conv2d_1").density[Operand.INPUT] == execute(net, x).layers["conv2d_1"].input_density
+    with pytest.raises(accelkit.SpecError, match=r"activation_density"):
+        make_block({"kind": "zero_gating", "activation_density": {"measured": {"samples": 0}}})
+
+
+@needs_models
+def test_measured_errors_name_the_block_and_field(tmp_path: Path) -> None:
+    net = accelkit.load_network(KWS_FILE)
+    with pytest.raises(OptimizationError, match=r"'zero_gating': activation_density 'measured'.*not found"):
+        accelkit.evaluate(
+            net, ARCH, optimizations=[{"kind": "zero_gating", "activation_density": {"measured": {"input": "no.npy"}}}]
+        )
+    with pytest.raises(OptimizationError, match=r"'sparse_format': activation_density 'measured' needs the weight"):
+        accelkit.evaluate(
+            net.with_layers(net.layers, constants=None),
+            ARCH,
+            optimizations=[{"kind": "sparse_format", "operands": ["input"], "activation_density": "measured"}],
+        )
+
+
+@needs_models
+def test_sparse_format_compresses_activations_by_their_measured_density() -> None:
+    net = accelkit.load_network(KWS_FILE)
+    blocks = [{"kind": "sparse_format", "operands": ["input"], "format": "bitmask", "activation_density": "measured"}]
+    ev = accelkit.evaluate(net, ARCH, optimizations=blocks, mapping_cache=CACHE)
+    assert ev.network.layer("conv2d_1").density[Operand.INPUT] == execute(net).layers["conv2d_1"].input_density

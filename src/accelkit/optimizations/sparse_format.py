@@ -38,7 +38,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import yaml
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from accelkit.optimizations.base import (
     OPTIMIZATIONS,
@@ -248,6 +248,35 @@ def _live_peak(net: Network, size: Mapping[str, float]) -> float:
     return peak
 
 
+# ---- activation density (shared with zero_gating / zero_skipping) -------------------------------------------------
+class MeasureParams(BaseModel):
+    """How ``activation_density: measured`` runs the model."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    samples: int = Field(1, ge=1, le=10_000, description="inputs to run; densities are averaged over them")
+    seed: int = Field(0, description="seed of the random inputs")
+    input: str | None = Field(
+        None,
+        description="an .npy (single-input network) or .npz (arrays by input name) file of sample inputs instead of "
+        "random data, in the IR or the source layout, optionally with a leading sample axis",
+    )
+    input_range: tuple[float, float] = Field(
+        (-1.0, 1.0), description="value range of random float inputs (quantized inputs use their integer range)"
+    )
+
+
+class MeasuredDensity(BaseModel):
+    """``{measured: {samples: N, seed: S, input: path.npy}}``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    measured: MeasureParams = Field(default_factory=MeasureParams)
+
+
+ActivationDensity = float | Literal["measured"] | MeasuredDensity | dict[str, float] | None
+
+
 # ---- the block ------------------------------------------------------------------------------------------------------
 class SparseFormatSpec(OptimizationSpec):
     kind: Literal["sparse_format"] = "sparse_format"
@@ -272,10 +301,11 @@ class SparseFormatSpec(OptimizationSpec):
         ge=0,
         description="codec energy per encoded entry, in accumulator-adder operations (assumption, see data)",
     )
-    activation_density: float | dict[str, float] | Literal["measured"] | None = Field(
+    activation_density: ActivationDensity = Field(
         None,
         description="density of input activations (as in zero_gating): a value for every layer fed by another "
-        "layer, a per-layer profile {layer: density}, 'measured', or null (keep the network's own)",
+        "layer, a per-layer profile {layer: density}, 'measured' (or {measured: {samples, seed, input, "
+        "input_range}}), or null (keep the network's own)",
     )
 
 

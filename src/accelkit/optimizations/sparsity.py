@@ -14,9 +14,11 @@
 Densities: weights use ``layer.density[weight]`` (measured by the importers on real weights, or set by ``pruning``);
 activations use ``layer.density[input]``, which the ``activation_density`` parameter sets: a value for every layer
 fed by another layer (network inputs are raw data and stay dense), a per-layer profile ``{layer: density}``, or
-``"measured"``. Measuring needs the weight *values* to run the model on sample input; the importers keep only
-``weight_stats`` (zeros, entropy) in the IR, so ``"measured"`` is refused with an error saying so (see
-:func:`measured_activation_density`).
+``"measured"`` / ``{measured: {samples: N, seed: S, input: x.npy, input_range: [lo, hi]}}``: the model is run by the
+numpy reference executor (:mod:`accelkit.workload.execute`) on seeded random input in its input's value range (or
+the given arrays) and every layer gets its measured input and output density. Measuring needs the weight *values*,
+which networks imported from ONNX/TFLite files keep (``Network.constants``); zoo networks have none and are refused
+with an error naming the block and field (see :func:`measured_activation_density`).
 
 Limits: zeros are independent across operands (``p`` is a product); gating/skipping act on MAC layers only;
 skipping's cycle saving assumes the mapped array keeps its PEs busy (``skip_efficiency`` is the caveat knob).
@@ -40,7 +42,14 @@ from accelkit.optimizations.base import (
     OptimizationError,
     OptimizationSpec,
 )
-from accelkit.optimizations.sparse_format import check_levels, cite, cited
+from accelkit.optimizations.sparse_format import (
+    ActivationDensity,
+    MeasuredDensity,
+    MeasureParams,
+    check_levels,
+    cite,
+    cited,
+)
 from accelkit.workload.ir import Operand
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,44 +57,57 @@ if TYPE_CHECKING:  # pragma: no cover
     from accelkit.model.pricing import PricedAccelerator
     from accelkit.workload.ir import Layer, Network
 
-ActivationDensity = float | dict[str, float] | Literal["measured"] | None
-
 
 def _density_field() -> ActivationDensity:
     return Field(
         None,
         description="density (non-zero fraction) of input activations: a value in [0, 1] for every layer fed by "
-        "another layer, a per-layer profile {layer: density}, 'measured', or null (keep the network's own)",
+        "another layer, a per-layer profile {layer: density}, 'measured' (run the model on seeded random input; "
+        "or {measured: {samples, seed, input, input_range}}), or null (keep the network's own)",
     )
 
 
 # ---- activation density ---------------------------------------------------------------------------------------------
-def measured_activation_density(net: Network, block: str) -> dict[str, float]:
-    """Input-activation density per layer measured by running the model on sample input.
+def measured_activation_density(
+    net: Network, block: str, params: MeasureParams | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Input and output activation density per layer, measured by running the model on sample input.
 
-    Not possible yet: the TFLite and ONNX importers measure the weights (``layer.weight_stats``) but do not keep
-    their values in the IR, so there is nothing to execute. What is missing: the importers would need to expose the
-    constant tensors (e.g. ``Network.constants: {tensor: ndarray}`` or a loader callback), after which a small numpy
-    reference executor (conv/depthwise/fc/pool/add/relu) over the IR can record the zero fraction of every
-    activation on seeded random or user-given input.
+    The model the network's constants belong to (as imported) is run by :func:`accelkit.workload.execute.execute`
+    (memoized per network and parameters); layers of ``net`` that the imported model lacks keep their densities.
     """
-    raise OptimizationError(
-        f"block {block!r}: activation_density 'measured' needs the weight values of {net.name!r}, but the importers "
-        "keep only weight statistics in the IR (no tensor values to execute); give a density or a per-layer "
-        "profile {layer: density} instead"
-    )
+    from accelkit.workload.execute import ExecutionError, measure_activation_density
+
+    p = params or MeasureParams()
+    if net.constants is None:
+        raise OptimizationError(
+            f"block {block!r}: activation_density 'measured' needs the weight values of {net.name!r} to run it on "
+            "sample input, but the network has none (zoo and builder networks describe shapes only); import the "
+            "model from an ONNX or TFLite file, or give a density or a per-layer profile {layer: density} instead"
+        )
+    try:
+        result = measure_activation_density(
+            net, samples=p.samples, seed=p.seed, input=p.input, input_range=p.input_range
+        )
+    except ExecutionError as exc:
+        raise OptimizationError(f"block {block!r}: activation_density 'measured': {exc}") from None
+    names = {layer.name for layer in net.layers}
+    measured = {k: v for k, v in result.layers.items() if k in names}
+    return {k: v.input_density for k, v in measured.items()}, {k: v.output_density for k, v in measured.items()}
 
 
 def apply_activation_density(net: Network, value: ActivationDensity, block: str) -> Network:
     """``net`` with ``density[input]`` of consuming layers (and ``density[output]`` of producers) set from ``value``."""
     if value is None:
         return net
-    if isinstance(value, str):
-        if value != "measured":
+    out_density: dict[str, float] = {}
+    if isinstance(value, str | MeasuredDensity):
+        if isinstance(value, str) and value != "measured":
             raise OptimizationError(
                 f"block {block!r}: activation_density {value!r}: expected a number, a profile or 'measured'"
             )
-        profile = measured_activation_density(net, block)
+        params = value.measured if isinstance(value, MeasuredDensity) else None
+        profile, out_density = measured_activation_density(net, block, params)
     elif isinstance(value, Mapping):
         names = {layer.name for layer in net.layers}
         unknown = sorted(set(value) - names)
@@ -104,9 +126,8 @@ def apply_activation_density(net: Network, value: ActivationDensity, block: str)
     for name, d in profile.items():
         if not 0.0 <= d <= 1.0:
             raise OptimizationError(f"block {block!r}: activation_density[{name!r}] = {d} must be in [0, 1]")
-    # outputs take the density their consumers see (the first profiled consumer)
-    out_density: dict[str, float] = {}
-    for layer in net.layers:
+    # outputs take the density their consumers see (the first profiled consumer), unless measured
+    for layer in net.layers if not out_density else ():
         if layer.name in profile:
             for t in layer.inputs:
                 prod = net.producer(t)
