@@ -107,6 +107,12 @@ class Attribution:
             "waterfall": [dict(w) for w in self.waterfall],
         }
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the per-block table and the waterfall."""
+        from accelkit.report.notebook import attribution_html
+
+        return attribution_html(self)
+
     def to_dataframe(self) -> pd.DataFrame:
         """One row per block and metric: alone, marginal, Shapley factor and delta, literature range."""
         import pandas as pd

@@ -107,3 +107,10 @@ def test_property_shapley_efficiency_on_any_subset(idx) -> None:
     a = attribute("mlperf_tiny_ad", "edge_npu_int8", blocks=[BLOCKS[i] for i in idx])
     for m in METRICS:
         assert math.prod(b.shapley[m] for b in a.blocks) == pytest.approx(a.combined_ratio[m], rel=1e-9)
+
+
+def test_notebook_display(att) -> None:
+    html = att._repr_html_()
+    assert "voltage_scaling" in html and "<table" in html
+    ev_html = att.baseline._repr_html_()
+    assert "mlperf_tiny_ad" in ev_html and "<table" in ev_html

@@ -266,6 +266,12 @@ class Evaluation:
             "area_by_component_mm2": {k: v * 1e6 for k, v in self.priced.area_by_component_m2().items()},
         }
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the summary, the per-layer table and the breakdown."""
+        from accelkit.report.notebook import evaluation_html
+
+        return evaluation_html(self)
+
     def to_dataframe(self) -> pd.DataFrame:
         """The tidy breakdown: one row per layer x component x operand x action."""
         import pandas as pd
