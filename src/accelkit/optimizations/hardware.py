@@ -53,7 +53,8 @@ class MemorySpec(OptimizationSpec):
     kind: Literal["memory"] = "memory"
     set: dict[str, Any] = Field(
         min_length=1,
-        description="accelerator fields to change, by path: {'memory.glb.capacity': '512 KiB', 'memory.rf.width': '32 b'}",
+        description="accelerator fields to change, by path: "
+        "{'memory.glb.capacity': '512 KiB', 'memory.rf.width': '32 b'}",
     )
 
 
