@@ -15,9 +15,8 @@ inference rate (``inference_rate`` here, else the evaluation's / study's ``evalu
 that saves energy (idle time beyond the break-even point); otherwise it leaves the idle power at full leakage and
 says so in ``provenance['power_gating']``. Latency and energy per run are unchanged.
 
-``clock_gating`` is deliberately not a block: the baseline model charges energy per action only, so idle units
-already cost no dynamic energy -- it assumes ideal clock gating, and there is no clock-tree power to gate (see
-the module notes in the report / DESIGN closing notes).
+Clock gating (of idle PEs and levels during a run) is the separate ``clock_gating`` block: the baseline prices the
+clock network every cycle (``model/evaluate.py``), and power gating here covers the idle time between runs.
 """
 
 from __future__ import annotations
