@@ -370,10 +370,26 @@ def _mapping_key(layer: Layer) -> tuple[Any, ...]:
         tuple(layer.dims[d] for d in LoopDim),
         layer.stride,
         layer.dilation,
+        layer.padding,  # input tiles are clamped to the unpadded input: padding changes tile sizes
         layer.transposed,
         tuple(layer.precision[o].bits for o in OPERANDS),
         layer.weight_source.value,
     )
+
+
+def _structure_key(arch: Accelerator) -> str:
+    """What the mapper sees of an accelerator besides prices: the PE array, the levels, the NoC, the dataflow
+    (not its name, technology or operating point, which reach the mapper only through the prices)."""
+    return repr((arch.pe_array, arch.levels, arch.noc, arch.dataflow))
+
+
+def _cost_key(costs: Any) -> tuple[float, ...]:
+    """Prices up to a common factor: the best mapping under the energy, latency or EDP objective does not change
+    when every price scales alike (a supply-voltage sweep), so such designs share their mapping searches."""
+    values = [*costs.read_j_per_bit, *costs.write_j_per_bit, costs.mac_j, costs.noc_j_per_bit, costs.add_j]
+    values.append(costs.leak_j_per_cycle)
+    scale = max((abs(v) for v in values), default=0.0) or 1.0
+    return tuple(float(f"{v / scale:.10g}") for v in values)
 
 
 def _level_cycles(counts_bits: dict[str, tuple[float, float]], arch: Accelerator, active: int) -> dict[str, float]:
@@ -493,7 +509,7 @@ def _map_layers(
     costs = map_priced.unit_costs
     # mappings depend on the layer's loop nest, the hierarchy and its prices, the objective and the dataflow:
     # a cache shared across evaluations (attribution, sweeps) keys on all of them
-    context_key = (repr(map_arch), costs, objective, dataflow)
+    context_key = (_structure_key(map_arch), _cost_key(costs), objective, dataflow)
     shared = mapping_cache if mapping_cache is not None else {}
     cache: dict[tuple[Any, ...], Mapping] = {}
     counts_hooks = [b for b in blocks if b.overrides("counts")]
