@@ -94,6 +94,74 @@ def _order_tables() -> tuple[np.ndarray, np.ndarray]:
 
 _APPLY, _NPQ_INNER = _order_tables()
 
+#: Order-dependent savings of one level, as sums of seven per-level features accumulated over the tile loads
+#: whose order-deciding level is that level: X_I, X_W, X_O (energy of the reuse an operand gets when its
+#: irrelevant class runs innermost), Y_P, Y_Q (input energy saved by sliding windows along P / Q) and Z_P, Z_Q
+#: (input reuse energy that remains once the window slides along P / Q).
+_FEATURES = ("XI", "XW", "XO", "YP", "YQ", "ZP", "ZQ")
+
+
+def _formula_tables() -> tuple[tuple[tuple[int, ...], ...], np.ndarray]:
+    """The saving of level order ``k`` at a level whose non-trivial classes are ``code`` is a sum of features
+    (a *formula*): X_W if weights stay, X_O if outputs stay, and for inputs Y + Z along the sliding axis or X_I
+    when they stay without sliding. A feature is structurally 0 where its classes are trivial (X_I, Z: no K loop;
+    X_W, Y: no NPQ loop; X_O: no CRS loop), so only six distinct formulas remain, and the best order is found by
+    evaluating each once per level instead of the twelve orders per tile load. Returns the formulas (feature
+    indices) and ``first`` (formulas, 8): per code, the first order (in ``LEVEL_ORDERS``) with that formula,
+    ``_NO`` if none; ties between formulas go to the first order, exactly as an argmax over the twelve orders."""
+    irr = {o: CLASS_NAMES.index(IRRELEVANT_CLASS[o]) for o in OPERANDS}
+    i_npq, i_k, i_crs = (1 << CLASS_NAMES.index(c) for c in ("NPQ", "K", "CRS"))
+    needs = (i_k, i_npq, i_crs, i_npq, i_npq, i_k, i_k)  # the class each feature needs, per _FEATURES
+    formulas: dict[tuple[int, ...], list[int]] = {}
+    zero_first = [_NO] * 8  # codes where every feature is 0: any formula, at that code's first order
+    for code in range(8):
+        for k in range(_NO):
+            a = {o: _APPLY[irr[o], k, code] > 0 for o in OPERANDS}
+            f = [0] * len(_FEATURES)
+            f[1], f[2] = int(a[Operand.WEIGHT]), int(a[Operand.OUTPUT])
+            if _NPQ_INNER[k, code]:
+                pq = int(_ORDER_PQ[k])
+                f[3 + pq] = 1
+                f[5 + pq] = int(a[Operand.INPUT])
+            else:
+                f[0] = int(a[Operand.INPUT])
+            key = tuple(i for i in range(len(f)) if f[i] and code & needs[i])
+            first = formulas.setdefault(key, [_NO] * 8) if key else zero_first
+            first[code] = min(first[code], k)
+    for code in range(8):
+        if zero_first[code] < _NO and all(first[code] == _NO for first in formulas.values()):
+            for first in formulas.values():
+                first[code] = zero_first[code]
+    # rows in the order of their first orders where every class is non-trivial (code 7): an argmax over rows
+    # then picks the first order at most codes; _ARGMAX_FIX lists the codes where it would not
+    rows = sorted(formulas.items(), key=lambda kv: kv[1][7])
+    return tuple(f for f, _ in rows), np.array([first for _, first in rows], dtype=np.intp)
+
+
+_FORMULAS, _FIRST = _formula_tables()
+_VALID = _FIRST < _NO
+_MASK = np.where(_VALID, 0.0, -np.inf)  # added to a formula's saving where it is no order's at that code
+#: codes where the first valid row of the largest saving is not always the first order: the rows of such a code
+#: in its own order of first orders
+_ARGMAX_FIX = {
+    code: np.argsort(_FIRST[:, code], kind="stable")[: int(_VALID[:, code].sum())]
+    for code in range(8)
+    if list(np.flatnonzero(_VALID[:, code])) != sorted(np.flatnonzero(_VALID[:, code]), key=lambda f: _FIRST[f, code])
+}
+
+
+def _formula_gains(feat: np.ndarray) -> np.ndarray:
+    """Each formula's saving (formulas, n) from one level's features (7, n)."""
+    out = np.empty((len(_FORMULAS), feat.shape[1]))
+    for f, idx in enumerate(_FORMULAS):
+        if len(idx) == 1:
+            out[f] = feat[idx[0]]
+        else:
+            np.add(feat[idx[0]], feat[idx[1]], out=out[f])
+            for i in idx[2:]:
+                out[f] += feat[i]
+    return out
+
 
 class MappingError(AccelkitError):
     """No legal mapping exists for a layer on an accelerator (e.g. a level too small for any tile)."""
@@ -286,12 +354,15 @@ class _Problem:
         # words per instance read from / written to each level, same "full" convention (for bandwidth)
         rw = np.zeros((L, n))
         ww = np.zeros((L, n))
-        gain = np.zeros((L, _NO, n))  # energy saved per level, level order and candidate
+        # order-dependent savings per level as _FEATURES sums (see _formula_tables): (7, L, n)
+        feat = np.zeros((len(_FEATURES), L, n))
+        flat_feat = feat.reshape(len(_FEATURES), -1)
         gain_levels: set[int] = set()
-        # order-dependent savings, for the bandwidth model: (loads saved per order (NO, n), level m* (n,),
-        # [(read-or-write words array, level, words per load)])
-        terms: list[tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, int, np.ndarray]]]] = []
+        # order-dependent savings, for the bandwidth model: (operand, reuse, full, halo (2, n) or None, level m*,
+        # index of (m*, candidate), [(read-or-write words array, level, words per load)])
+        terms: list[tuple[Operand, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray, list]] = []  # type: ignore[type-arg]
         lay = self.layer
+        slides = not lay.transposed
 
         for o in OPERANDS:
             chain = self.chains[o]
@@ -300,7 +371,8 @@ class _Problem:
             rel_classes = [k for k in range(3) if k != irr]
             s_rel = self._spatial_rel(s, o)
             rel_nt = g_nt | nt[:, rel_classes[0], :] | nt[:, rel_classes[1], :]  # (L, n): a loop indexing o
-            relT = PG * Pc[:, rel_classes[0], :] * Pc[:, rel_classes[1], :]
+            relT = PG * Pc[:, rel_classes[0], :]
+            relT *= Pc[:, rel_classes[1], :]
             rel_prefix = np.empty((L + 1, n))  # distinct tiles above each level: product of relevant factors
             rel_prefix[0] = 1.0
             for m in range(L):
@@ -309,7 +381,6 @@ class _Problem:
             ms_at = [np.full(n, -1, dtype=np.intp)]
             for m in range(L - 1):
                 ms_at.append(np.where(rel_nt[m], m, ms_at[-1]))
-            apply_tab = _APPLY[irr]  # (NO, 8)
             for j in range(1, len(chain)):
                 h, p = chain[j], chain[j - 1]
                 crossing = p < sl <= h
@@ -320,13 +391,10 @@ class _Problem:
                 lin = np.where(has, ms, 0) * n + cols
                 full = np.where(has, flat_pf[lin + n], 1.0)
                 irr_prod = flat_pc[irr].take(lin)
-                cand_code = flat_code.take(lin)
-                # loads with o's irrelevant class innermost at m* (when no relevant class runs inside it)
+                # loads saved with o's irrelevant class innermost at m* (when no relevant class runs inside it)
                 reuse = np.where(has & (irr_prod > 1), full - full / irr_prod, 0.0)
-                saved = np.empty((_NO, n))  # (NO, n); per order: a gather from an 8-entry table is fast
-                for k in range(_NO):
-                    np.multiply(apply_tab[k].take(cand_code), reuse, out=saved[k])
-                if o is Operand.INPUT and not lay.transposed:
+                halo = None
+                if o is Operand.INPUT and slides:
                     # sliding-window reuse when the innermost loop indexing the input is P (or Q) at level m*
                     halo = np.ones((2, n))
                     for axis, (dp, dr) in enumerate(((LoopDim.P, LoopDim.R), (LoopDim.Q, LoopDim.S))):
@@ -335,10 +403,7 @@ class _Problem:
                         e_r = np.minimum(ext[h, _DIM_INDEX[dr], :], self.dims[_DIM_INDEX[dr]])
                         fanout = np.where(ms < sl, s[_DIM_INDEX[dp]], 1.0) if h >= sl else 1.0
                         frac = halo_share(lay, e_p, e_r, fanout, axis)
-                        halo[axis] = np.where(f > 1, 1.0 / f + (1.0 - 1.0 / f) * frac, 1.0)
-                    for k in range(_NO):  # loads = (full - saved) * halo factor where the window slides
-                        slide = _NPQ_INNER[k].take(cand_code) & has
-                        saved[k] = full - (full - saved[k]) * np.where(slide, halo[_ORDER_PQ[k]], 1.0)
+                        halo[axis] = np.where(has & (f > 1), 1.0 / f + (1.0 - 1.0 / f) * frac, 1.0)
                 if o is not Operand.OUTPUT:
                     if crossing and multicast:  # the parent reads the union of the PEs' tiles (see reuse.py)
                         union = self.tile(ext[h] * s, o)
@@ -378,16 +443,26 @@ class _Problem:
                     ww[p] += p1 * (full - first) + p1 * first * top_bits / b
                     rw[p] += p1 * (full - first)
                     moves = [(rw, h, h1), (ww, h, h1), (ww, p, p1), (rw, p, p1)]
-                # each candidate has one level m* per term: add the term's gain to that level only
-                weighted = saved * alpha
-                if h == 1:  # m* is 0 or none (then nothing is saved)
-                    gain[0] += weighted
-                    gain_levels.add(0)
+                # each candidate has one level m* per term: add the term's features to that level only
+                # (where m* is none, reuse is 0 and the halo 1, so every feature added is 0)
+                x = reuse * alpha
+                if o is Operand.INPUT:
+                    contrib = [(0, x)]
+                    if halo is None:
+                        contrib += [(5, x), (6, x)]
+                    else:
+                        af = alpha * full
+                        for axis in range(2):
+                            contrib += [(3 + axis, af - af * halo[axis]), (5 + axis, x * halo[axis])]
                 else:
-                    for m in range(h):
-                        np.add(gain[m], weighted, out=gain[m], where=(ms == m))
-                        gain_levels.add(m)
-                terms.append((saved, ms, moves))
+                    contrib = [(1 if o is Operand.WEIGHT else 2, x)]
+                for fi, v in contrib:
+                    if h == 1:  # m* is 0 or none
+                        feat[fi, 0] += v
+                    else:
+                        flat_feat[fi, lin] += v  # one (m*, candidate) cell per candidate: no repeated index
+                gain_levels.update(range(h))
+                terms.append((o, reuse, full, halo, ms, lin, moves))
 
             # the MACs consume from / update the innermost level holding o
             h = chain[-1]
@@ -414,21 +489,35 @@ class _Problem:
         base += macs * c.mac_j
         compute = PF[L]
         base += compute * c.leak_j_per_cycle
-        levels = sorted(gain_levels)
-        if objective == "energy" and not want_orders:
-            energy = base - sum(gain[m].max(axis=0) for m in levels) if levels else base
-            return energy, None
-        best_order = np.zeros((L, n), dtype=np.intp)  # ties -> the first order
-        energy = base.copy()
-        for m in levels:
-            best_order[m] = np.argmax(gain[m], axis=0)
-            energy -= np.take_along_axis(gain[m], best_order[m][None, :], axis=0)[0]
-        if objective == "energy":
+        energy = base
+        best_order = None if objective == "energy" and not want_orders else np.zeros((L, n), dtype=np.intp)
+        for m in sorted(gain_levels):
+            g, cm = _formula_gains(feat[:, m, :]), code[m]
+            g += _MASK.take(cm, axis=1)
+            if best_order is None:
+                energy = energy - g.max(axis=0)
+                continue
+            # ties -> the first order in LEVEL_ORDERS, as an argmax over the twelve orders would pick
+            row = g.argmax(axis=0)
+            for fix_code, fix_rows in _ARGMAX_FIX.items():
+                at = np.flatnonzero(cm == fix_code)
+                if at.size:
+                    row[at] = fix_rows[g[fix_rows][:, at].argmax(axis=0)]
+            energy = energy - g[row, cols]
+            best_order[m] = _FIRST[row, cm]
+        if best_order is None or objective == "energy":
             return energy, best_order
         flat_order = best_order.reshape(-1)
-        for saved, ms, moves in terms:
-            lin = np.where(ms >= 0, ms, 0) * n + cols
-            chosen = np.take_along_axis(saved, flat_order.take(lin)[None, :], axis=0)[0]
+        flat_apply = _APPLY.reshape(3, -1)
+        flat_slide = _NPQ_INNER.reshape(-1)
+        for o, reuse, full, halo, ms, lin, moves in terms:
+            k = flat_order.take(lin)
+            kc = k * 8 + flat_code.take(lin)
+            chosen = flat_apply[CLASS_NAMES.index(IRRELEVANT_CLASS[o])].take(kc) * reuse
+            if halo is not None:  # loads = (full - saved) * halo factor where the window slides
+                slide = flat_slide.take(kc) & (ms >= 0)
+                hk = np.where(_ORDER_PQ.take(k) == 0, halo[0], halo[1])
+                chosen = full - (full - chosen) * np.where(slide, hk, 1.0)
             for arr, lvl, w in moves:
                 arr[lvl] -= w * chosen
         rbw = np.array([self.arch.levels[i].read_bandwidth for i in range(L)])
@@ -580,6 +669,27 @@ class _Batch:
         self.parts: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.size = 0
         self.per_cand: dict[int, tuple[float, np.ndarray]] | None = None
+        # every spatial candidate's factor tables side by side per dimension, so that a batch of tilings of any
+        # candidates is gathered with one take per dimension: factors (L, sum of rows) and the tile extents they
+        # give (the products at and below each level, times the spatial factor above the PEs: as
+        # _Problem.extents, exactly, since all are integers)
+        L = prob.L
+        self.offset = np.zeros((max(len(prepared), 1), 8), dtype=np.intp)
+        self.factors: list[np.ndarray] = []
+        self.extents: list[np.ndarray] = []
+        for d in range(8):
+            fs, es, at = [], [], 0
+            for ci, (_, sf, ftables, _, _) in enumerate(prepared):
+                f = ftables[d]
+                e = np.cumprod(f[::-1], axis=0)[::-1].copy()
+                e[: prob.sl] *= sf[d]
+                self.offset[ci, d] = at
+                at += f.shape[1]
+                fs.append(f)
+                es.append(e)
+            self.factors.append(np.concatenate(fs, axis=1) if fs else np.ones((L, 0)))
+            self.extents.append(np.concatenate(es, axis=1) if es else np.ones((L, 0)))
+        self.spatial = np.stack([p[1] for p in prepared], axis=1) if prepared else np.ones((8, 0))
 
     def add(self, ci: int, idx: np.ndarray, owner: int = -1) -> None:
         """Queue tilings ``idx`` (8, n) (rows of each dimension's table) of spatial candidate ``ci``."""
@@ -598,29 +708,31 @@ class _Batch:
         out: list[tuple[np.ndarray, ...]] = []
         groups = _split(parts, self.chunk)
         for group in groups:
-            n = sum(p[1].shape[1] for p in group)
-            T = np.empty((L, 8, n))
-            S = np.empty((8, n))
-            at = 0
-            for ci, idx, _ in group:
-                _, sf, ftables, _, _ = self.prepared[ci]
-                k = idx.shape[1]
-                for d in range(8):
-                    T[:, d, at : at + k] = ftables[d][:, idx[d]]
-                S[:, at : at + k] = sf[:, None]
-                at += k
             cidx = np.concatenate([np.full(p[1].shape[1], p[0], dtype=np.intp) for p in group])
             idx = np.concatenate([p[1] for p in group], axis=1)
             owner = np.concatenate([p[2] for p in group])
+            n = idx.shape[1]
             self.counter["generated"] += n
-            ext = prob.extents(T, S)
+            gidx = idx + self.offset[cidx].T  # rows of the side-by-side tables
+            ext = np.empty((L, 8, n))
+            for d in range(8):
+                np.take(self.extents[d], gidx[d], axis=1, out=ext[:, d, :])
             tiles = prob.tiles(ext)
             ok = prob.capacity_mask(tiles)
-            if not ok.any():
-                continue
             if not ok.all():
-                T, ext, S, idx, cidx, owner = T[:, :, ok], ext[:, :, ok], S[:, ok], idx[:, ok], cidx[ok], owner[ok]
-                tiles = {o: t[:, ok] for o, t in tiles.items()}
+                keep = np.flatnonzero(ok)
+                if keep.size == 0:
+                    continue
+                gidx, idx, cidx, owner = gidx[:, keep], idx[:, keep], cidx[keep], owner[keep]
+                n = keep.size
+                ext = np.empty((L, 8, n))
+                for d in range(8):
+                    np.take(self.extents[d], gidx[d], axis=1, out=ext[:, d, :])
+                tiles = {o: t.take(keep, axis=-1) for o, t in tiles.items()}
+            T = np.empty((L, 8, n))
+            for d in range(8):
+                np.take(self.factors[d], gidx[d], axis=1, out=T[:, d, :])
+            S = self.spatial.take(cidx, axis=1)
             self.counter["evaluated"] += T.shape[2]
             val, _ = prob.evaluate(T, S, self.objective, tiles, ext, want_orders=False)
             for e in into:
@@ -667,17 +779,26 @@ def _refine(batch: _Batch, elite: _Elite, prepared: list, pair_limit: int, curre
     (every row of its table) or of two dimensions at once (every pair of rows, when the two tables have at most
     ``pair_limit`` pairs: this trades capacity between dimensions)."""
     active = list(range(len(current)))
+    # the dimensions each walker's last move changed: the neighbourhoods that vary all of them are the ones
+    # already evaluated around the previous tiling (every tiling in them costs at least the current one, which
+    # was their best), so they are not evaluated again; this changes no move
+    moved_dims: dict[int, set[int]] = {}
     for _ in range(32):
         for w in active:
             _, ci, idx = current[w]
             sizes = prepared[ci][3]
             free = [d for d in range(8) if sizes[d] > 1]
+            last = moved_dims.get(w, set())
             for d in free:
+                if last and last <= {d}:
+                    continue
                 nb = np.repeat(idx[:, None], sizes[d], axis=1)
                 nb[d] = np.arange(sizes[d])
                 batch.add(ci, nb, w)
             for i, a in enumerate(free):
                 for b in free[i + 1 :]:
+                    if last and last <= {a, b}:
+                        continue
                     if sizes[a] * sizes[b] <= pair_limit:
                         nb = np.repeat(idx[:, None], sizes[a] * sizes[b], axis=1)
                         nb[a] = np.repeat(np.arange(sizes[a]), sizes[b])
@@ -691,6 +812,7 @@ def _refine(batch: _Batch, elite: _Elite, prepared: list, pair_limit: int, curre
                 continue
             j = mine[np.argmin(val[mine])]
             if val[j] < current[w][0] * (1 - 1e-12):
+                moved_dims[w] = {int(d) for d in np.flatnonzero(idx_all[:, j] != current[w][2])}
                 current[w] = [float(val[j]), int(cidx[j]), idx_all[:, j].copy()]
                 moved.append(w)
         active = moved
