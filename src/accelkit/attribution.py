@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from accelkit.errors import AccelkitError
-from accelkit.optimizations.base import Optimization, check_conflicts, resolve_blocks
+from accelkit.optimizations.base import Optimization, resolve_blocks
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -36,6 +36,17 @@ METRICS: dict[str, tuple[Callable[[Evaluation], float], str]] = {
     "footprint_bytes": (lambda ev: ev.memory()["footprint_bytes"], "memory"),
     "area_mm2": (lambda ev: ev.area_mm2, "area"),
     "average_power_w": (lambda ev: ev.average_power_w, "power"),
+}
+
+
+#: metric -> the catalog metrics whose ranges it is compared with (at a fixed batch, baseline / new latency is the
+#: throughput gain too)
+CATALOG_METRICS: dict[str, tuple[str, ...]] = {
+    "energy_per_inference_j": ("energy",),
+    "latency_s": ("latency", "throughput"),
+    "footprint_bytes": ("memory",),
+    "area_mm2": ("area",),
+    "average_power_w": ("power",),
 }
 
 
@@ -59,10 +70,13 @@ class BlockEffect:
     marginal: dict[str, float]
     shapley: dict[str, float] | None
     shapley_delta: dict[str, float] | None
-    #: catalog metric -> [lowest, highest] improvement (baseline / new) the literature reports for this block
+    #: metric (as in ``alone``) -> [lowest, highest] improvement (baseline / new) the literature reports for the
+    #: block's techniques on the catalog metrics it compares with (CATALOG_METRICS)
     literature: dict[str, list[float]]
     #: metrics whose alone ratio lies outside the literature range
     outside_literature: tuple[str, ...]
+    #: the same ranges keyed by catalog metric (energy, latency, throughput, memory, area, power, ...)
+    literature_catalog: dict[str, list[float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +89,7 @@ class BlockEffect:
             "shapley": dict(self.shapley) if self.shapley is not None else None,
             "shapley_delta": dict(self.shapley_delta) if self.shapley_delta is not None else None,
             "literature": {k: list(v) for k, v in self.literature.items()},
+            "literature_catalog": {k: list(v) for k, v in self.literature_catalog.items()},
             "outside_literature": list(self.outside_literature),
         }
 
@@ -120,7 +135,7 @@ class Attribution:
         rows = []
         for b in self.blocks:
             for m in self.metrics:
-                lit = b.literature.get(METRICS[m][1])
+                lit = b.literature.get(m)
                 rows.append(
                     {
                         "block": b.label,
@@ -194,15 +209,15 @@ def attribute(
         network, accelerator = study.network_source(), study.accelerator_source()
         if blocks is None:
             blocks = study.blocks
-    chosen = [b for b in resolve_blocks(blocks or (), prefix="blocks") if b.enabled]
+    chosen = [b for b in resolve_blocks(blocks or (), prefix="blocks") if b.enabled]  # conflicts checked there
     if not chosen:
         raise AccelkitError("attribute needs at least one enabled block")
-    check_conflicts(chosen)
     n = len(chosen)
     cache: dict[Any, Any] = {}
     evals: dict[frozenset[int], Evaluation] = {}
     exhaustive = n <= shapley_limit
-    planned = 2**n if exhaustive else 2 * n + 2
+    # beyond the Shapley limit: baseline, all, each alone, all but each, and the greedy waterfall's steps
+    planned = 2**n if exhaustive else 2 * n + 2 + n * (n - 1) // 2
     done = 0
 
     def run(subset: frozenset[int]) -> Evaluation:
@@ -250,11 +265,16 @@ def attribute(
                         phi_log += w * (math.log(a / c) if a > 0 and c > 0 else 0.0)
                 shap[m] = math.exp(phi_log)
                 shap_d[m] = phi_d
-        lit = literature_range(b)
+        lit_catalog = literature_range(b)
+        lit: dict[str, list[float]] = {}
+        for m, cats in CATALOG_METRICS.items():
+            spans = [lit_catalog[c] for c in cats if c in lit_catalog]
+            if spans:
+                lit[m] = [min(s[0] for s in spans), max(s[1] for s in spans)]
         outside = tuple(
             m
             for m in METRICS
-            if (r := lit.get(METRICS[m][1])) is not None
+            if (r := lit.get(m)) is not None
             and alone[m] != 1.0
             and not (r[0] * (1 - 1e-9) <= alone[m] <= r[1] * (1 + 1e-9))
         )
@@ -270,6 +290,7 @@ def attribute(
                 shapley_delta=shap_d,
                 literature=lit,
                 outside_literature=outside,
+                literature_catalog=lit_catalog,
             )
         )
     # waterfall: greedy on the primary metric

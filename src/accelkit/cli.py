@@ -476,8 +476,10 @@ def _ratio_text(r: float | None) -> str:
     return f"{r:.3g}x"
 
 
-_CATALOG_TO_METRIC = {"energy": "energy_per_inference_j", "latency": "latency_s", "memory": "footprint_bytes",
-                      "area": "area_mm2", "power": "average_power_w"}  # fmt: skip
+def _catalog_to_metric() -> dict[str, str]:
+    from accelkit.attribution import CATALOG_METRICS
+
+    return {c: m for m, cats in CATALOG_METRICS.items() for c in cats}
 
 
 def _factor_text(x: float) -> str:
@@ -492,13 +494,14 @@ def _literature_text(b: Any) -> str:
         order = list(block_class(b.kind).metrics)
     except AccelkitError:
         order = []
-    for metric in [*order, *_CATALOG_TO_METRIC]:
-        rng = b.literature.get(metric)
-        if rng is None or metric not in _CATALOG_TO_METRIC:
+    to_metric = _catalog_to_metric()
+    for metric in [*order, *to_metric]:
+        rng = b.literature_catalog.get(metric)
+        if rng is None or metric not in to_metric:
             continue
         lo, hi = rng
         text = f"{metric} {_factor_text(lo)}x" if lo == hi else f"{metric} {_factor_text(lo)}-{_factor_text(hi)}x"
-        if _CATALOG_TO_METRIC[metric] in b.outside_literature:
+        if to_metric[metric] in b.outside_literature:
             text += " [yellow]outside[/]"
         return text
     return ""

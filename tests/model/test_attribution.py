@@ -72,8 +72,9 @@ def test_waterfall_is_greedy_and_ends_at_the_combined_design(att) -> None:
 
 def test_literature_range_comes_from_the_catalog(att) -> None:
     vs = next(b for b in att.blocks if b.kind == "voltage_scaling")
-    assert vs.literature == literature_range(make_block(BLOCKS[0]))
-    lo, hi = vs.literature["energy"]
+    assert vs.literature_catalog == literature_range(make_block(BLOCKS[0]))
+    lo, hi = vs.literature["energy_per_inference_j"]
+    assert vs.literature["energy_per_inference_j"] == vs.literature_catalog["energy"]
     assert 1 <= lo <= hi
     inside = lo <= vs.alone["energy_per_inference_j"] <= hi
     assert ("energy_per_inference_j" in vs.outside_literature) == (not inside)
@@ -114,3 +115,26 @@ def test_notebook_display(att) -> None:
     assert "voltage_scaling" in html and "<table" in html
     ev_html = att.baseline._repr_html_()
     assert "mlperf_tiny_ad" in ev_html and "<table" in ev_html
+
+
+def test_latency_is_compared_with_latency_and_throughput_ranges(att) -> None:
+    for b in att.blocks:
+        spans = [b.literature_catalog[c] for c in ("latency", "throughput") if c in b.literature_catalog]
+        if spans:
+            assert b.literature["latency_s"] == [min(s[0] for s in spans), max(s[1] for s in spans)]
+        else:
+            assert "latency_s" not in b.literature
+
+
+def test_one_block_of_a_kind(att) -> None:
+    from accelkit.optimizations import OptimizationError
+
+    with pytest.raises(OptimizationError, match="only one 'zero_gating'"):
+        attribute(
+            "mlperf_tiny_ad",
+            "edge_npu_int8",
+            blocks=[
+                {"kind": "zero_gating", "activation_density": 0.5, "label": "a"},
+                {"kind": "zero_gating", "activation_density": 0.5, "label": "b"},
+            ],
+        )

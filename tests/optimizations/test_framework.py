@@ -31,8 +31,18 @@ def test_every_bad_block_is_reported_at_once() -> None:
 def test_duplicate_labels_are_refused() -> None:
     with pytest.raises(SpecError, match="label"):
         resolve_blocks([{"kind": "batch", "size": 2}, {"kind": "batch", "size": 4}])
-    blocks = resolve_blocks([{"kind": "batch", "size": 2, "label": "b2"}, {"kind": "batch", "size": 4, "label": "b4"}])
+    # two labelled alternatives of one kind: fine while only one is enabled; kinds whose repeats compose: fine
+    blocks = resolve_blocks(
+        [{"kind": "batch", "size": 2, "label": "b2"}, {"kind": "batch", "size": 4, "label": "b4", "enabled": False}]
+    )
     assert [b.label for b in blocks] == ["b2", "b4"]
+    memory = [{"kind": "memory", "set": {"memory.glb.capacity": "64 KiB"}, "label": f"m{i}"} for i in range(2)]
+    assert len(resolve_blocks(memory)) == 2
+
+
+def test_a_kind_applied_twice_is_refused() -> None:
+    with pytest.raises(OptimizationError, match="only one 'batch'"):
+        resolve_blocks([{"kind": "batch", "size": 2, "label": "b2"}, {"kind": "batch", "size": 4, "label": "b4"}])
 
 
 class _ASpec(OptimizationSpec):

@@ -98,7 +98,7 @@ def test_waterfall_steps_and_literature_bands(att) -> None:
     with_range = [
         k
         for k, s in enumerate(att.waterfall, 1)
-        if next(b for b in att.blocks if b.label == s["label"]).literature.get("energy")
+        if next(b for b in att.blocks if b.label == s["label"]).literature.get("energy_per_inference_j")
     ]
     assert with_range
     for k in with_range:

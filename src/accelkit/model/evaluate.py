@@ -42,7 +42,14 @@ from accelkit.mapping.mapping import Mapping
 from accelkit.mapping.reuse import OPERANDS, AccessCounts, analyze
 from accelkit.mapping.search import MappingError, Objective, search
 from accelkit.model.pricing import PricedAccelerator, price
-from accelkit.optimizations.base import QUANTIZED, WEIGHT_STORAGE_BITS, CountsContext, LayerCounts, Optimization
+from accelkit.optimizations.base import (
+    CLOCK_KEY,
+    QUANTIZED,
+    WEIGHT_STORAGE_BITS,
+    CountsContext,
+    LayerCounts,
+    Optimization,
+)
 from accelkit.workload.ir import Layer, LoopDim, Network, Operand
 from accelkit.workload.stats import network_stats
 
@@ -50,7 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 #: the breakdown key of a layer's clock-network energy (energy_factor key for clock gating)
-CLOCK_KEY = ("clock", "-", "tick")
 
 
 @dataclass(frozen=True)
@@ -538,8 +544,8 @@ def _map_layers(
         counts, compute = lc.counts, lc.compute_cycles
         lrows, by_level, traffic = _price_layer(lc, map_priced)
         for lv in arch.levels[: len(arch.levels) - len(map_arch.levels)]:
-            by_level[lv.name] = 0.0
-            traffic[lv.name] = 0.0
+            by_level.setdefault(lv.name, 0.0)
+            traffic.setdefault(lv.name, 0.0)
         rows.extend(lrows)
         level_bits = {
             lv.name: (counts.levels[lv.name].total_read_bits, counts.levels[lv.name].total_write_bits)
@@ -618,6 +624,7 @@ def evaluate(
         from accelkit.model.study import load_study
 
         study = load_study(network)
+        where = study.source
         opts = study.evaluate
         network, accelerator = study.network_source(), study.accelerator_source()
         objective = objective or opts.objective
@@ -627,6 +634,8 @@ def evaluate(
         inference_rate = inference_rate if inference_rate is not None else opts.inference_rate_ips
         if optimizations is None:
             optimizations = study.blocks_resolved()
+    else:
+        where = None
     objective = objective or "edp"
     residency = residency or "auto"
     if objective not in ("energy", "latency", "edp"):
@@ -672,7 +681,7 @@ def evaluate(
     if problems:
         from accelkit.errors import SpecError
 
-        raise SpecError(problems, source="optimization blocks")
+        raise SpecError(problems, source=where or "optimization blocks")
     work, cast = _cast_to_datapath(net, arch)
     # pricing
     priced = price(arch)

@@ -54,6 +54,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: ``layer.attrs`` key: operands (names) whose precision a block set; the datapath cast leaves them alone
 QUANTIZED = "quantized_operands"
+#: the breakdown key of a layer's clock-network energy (the clock_gating block scales it through energy_factor)
+CLOCK_KEY = ("clock", "-", "tick")
 #: ``layer.attrs`` key: stored weight bits after compression (metadata included), set by compression blocks
 WEIGHT_STORAGE_BITS = "weight_storage_bits"
 
@@ -70,7 +72,9 @@ class OptimizationSpec(SpecModel):
     kind: str
     enabled: bool = Field(True, description="false leaves the design untouched (the block's identity)")
     label: str | None = Field(
-        None, description="name shown in attribution tables (default: the kind); needed when one kind appears twice"
+        None,
+        description="name shown in attribution tables (default: the kind); needed when one kind appears twice "
+        "(only kinds whose repeats compose, e.g. memory, or alternatives of which one is disabled)",
     )
 
 
@@ -133,11 +137,11 @@ class LayerCounts:
         for name, t in self.counts.levels.items():
             nt = LevelTraffic(dict(t.read_bits), dict(t.write_bits))
             if name in names:
-                for o in list(nt.read_bits):
+                for o in set(nt.read_bits) | set(nt.write_bits):
                     if ops is None or o.value in ops:
-                        if "read" in actions:
+                        if "read" in actions and o in nt.read_bits:
                             nt.read_bits[o] *= factor
-                        if "write" in actions:
+                        if "write" in actions and o in nt.write_bits:
                             nt.write_bits[o] *= factor
             new_levels[name] = nt
         c = self.counts
@@ -178,6 +182,9 @@ class Optimization:
     conflicts: ClassVar[tuple[str, ...]] = ()
     #: application order among blocks (lower first); ties broken by kind
     order: ClassVar[int] = 50
+    #: at most one enabled block of this kind (its effect would otherwise be applied twice); False where repeats
+    #: compose (e.g. two memory changes)
+    unique: ClassVar[bool] = True
     summary: ClassVar[str] = ""
     #: metrics (catalog names: energy, latency, memory, area, power, throughput) whose literature ranges to show
     metrics: ClassVar[tuple[str, ...]] = ("energy",)
@@ -348,6 +355,8 @@ def check_conflicts(blocks: Sequence[Optimization]) -> None:
     for i, a in enumerate(active):
         for b in active[i + 1 :]:
             why = a.conflict_with(b) or b.conflict_with(a)
+            if why is None and a.kind == b.kind and a.unique:
+                why = f"only one {a.kind!r} block may be enabled (a second would apply its effect twice)"
             if why:
                 msgs.append(f"block {a.label!r} conflicts with block {b.label!r}: {why}")
     if msgs:

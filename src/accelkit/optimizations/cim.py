@@ -163,6 +163,18 @@ def cim_eligible(layer: Layer, depthwise: bool) -> bool:
 
 @OPTIMIZATIONS.register("in_memory_compute")
 class InMemoryCompute(Optimization):
+    #: blocks that change the digital datapath's counts, which the macro model replaces: their effect (and cost)
+    #: would be dropped or misapplied, so the combination is refused rather than silently wrong
+    conflicts: ClassVar[tuple[str, ...]] = (
+        "bit_serial",
+        "approximate_multiplier",
+        "zero_skipping",
+        "zero_gating",
+        "winograd",
+        "sparse_format",
+        "huffman",
+        "weight_sharing",
+    )
     Spec = InMemoryComputeSpec
     kind = "in_memory_compute"
     catalog_ids = ("sram-in-memory-computing",)

@@ -26,15 +26,19 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import yaml
 from pydantic import Field
 
-from accelkit.optimizations.base import OPTIMIZATIONS, CountsContext, LayerCounts, Optimization, OptimizationSpec
+from accelkit.optimizations.base import (
+    CLOCK_KEY,
+    OPTIMIZATIONS,
+    CountsContext,
+    LayerCounts,
+    Optimization,
+    OptimizationSpec,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from accelkit.hardware.accelerator import Accelerator
     from accelkit.model.pricing import PricedAccelerator
     from accelkit.workload.ir import Network
-
-#: the breakdown key of a layer's clock energy (same as accelkit.model.evaluate.CLOCK_KEY; model imports us not)
-CLOCK_KEY = ("clock", "-", "tick")
 
 
 @cache

@@ -65,6 +65,7 @@ class Memory(Optimization):
     example: ClassVar[dict[str, Any]] = {"set": {"memory.glb.capacity": "128 KiB"}}
     Spec = MemorySpec
     kind = "memory"
+    unique = False  # two hierarchy changes compose (each patches its own fields)
     catalog_ids = ("on-chip-model-storage", "local-register-files")
     summary = "resize buffers / change the memory hierarchy"
     order = 10

@@ -21,7 +21,8 @@ parameters stay uncompressed), so ``Evaluation.memory()`` shows the footprint.
 Traffic: at each chosen level the operand's bits are scaled by (encoded / dense). The codec sits at the innermost
 compressed level: reads from it are decoded, writes into it from an uncompressed level are encoded; its energy is
 ``codec_adds_per_entry`` accumulator adds per encoded entry (an assumption in the model's own prices, see
-``data/sparse_format.yaml``), its area one EBPC-sized codec (cited gate count) per compressed level and operand.
+``data/sparse_format.yaml``), its area one EBPC-sized codec (cited gate count)
+per compressed operand (shared by the levels it is compressed at).
 
 Limits: zeros are assumed independently placed (real pruned weights cluster, which helps RLE); partial sums at
 accumulator width are compressed with the output's density (psums are not sparse: only correct when outputs leave a
@@ -35,11 +36,12 @@ import functools
 import math
 from collections.abc import Mapping
 from importlib import resources
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from accelkit.mapping.reuse import operand_bits
 from accelkit.optimizations.base import (
     OPTIMIZATIONS,
     WEIGHT_STORAGE_BITS,
@@ -274,7 +276,8 @@ class MeasuredDensity(BaseModel):
     measured: MeasureParams = Field(default_factory=MeasureParams)
 
 
-ActivationDensity = float | Literal["measured"] | MeasuredDensity | dict[str, float] | None
+Fraction = Annotated[float, Field(ge=0, le=1)]
+ActivationDensity = Fraction | Literal["measured"] | MeasuredDensity | dict[str, Fraction] | None
 
 
 # ---- the block ------------------------------------------------------------------------------------------------------
@@ -424,7 +427,9 @@ class SparseFormat(Optimization):
             ratio, epe = self._ratio(layer, op, innermost, ctx)
             outer = order[order.index(innermost) - 1] if order.index(innermost) > 0 else None
             encode_writes = op is Operand.OUTPUT or outer is None or outer not in p.levels  # type: ignore[attr-defined]
-            elems = dense_rd / layer.bits_of(op) + (dense_wr / layer.bits_of(op) if encode_writes else 0.0)
+            # elements moved: outputs travel at the accumulator width as partial sums (reuse.operand_bits)
+            moved_bits = operand_bits(layer, ctx.arch)[op]
+            elems = dense_rd / moved_bits + (dense_wr / moved_bits if encode_writes else 0.0)
             entries = elems * epe
             if entries:
                 extras.append(ExtraAction("codec", name, "encode_decode", entries, entries * adder_j, self.label))

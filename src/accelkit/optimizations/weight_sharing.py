@@ -301,6 +301,10 @@ class Huffman(Optimization):
         if fmt is not None:
             per_elem = encoded_entries(fmt, n, layer.density[Operand.WEIGHT], int(enc.get("run_bits", 5))) / n
             per_elem *= 2 if fmt == "rle" else 1  # a value and an index symbol per entry
-        symbols = dense_rd / layer.bits_of(Operand.WEIGHT) * per_elem
+        # weight elements read at the innermost coded level: its traffic is already scaled by any sparse format
+        # there (bits per element = that level's stored bits without Huffman / elements)
+        stored = weight_bits(layer, innermost, huffman=False, codebook=False)
+        elements_read = dense_rd / (stored / n) if stored else 0.0
+        symbols = elements_read * per_elem
         e = symbols * ctx.priced.adder.value * self.spec.decoder_adds_per_symbol  # type: ignore[attr-defined]
         return lc.with_extra(ExtraAction("huffman_decoder", "weight", "decode", symbols, e, self.label))

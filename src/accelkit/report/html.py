@@ -300,15 +300,13 @@ def _breakdowns(ev: Evaluation) -> dict[str, Any]:
 
 
 def _attribution(att: Attribution) -> dict[str, Any]:
-    from accelkit.attribution import METRICS
 
     metrics = list(att.metrics)
     rows = []
     for b in att.blocks:
         cells = []
         for m in metrics:
-            lit_key = METRICS[m][1]
-            rng = b.literature.get(lit_key)
+            rng = b.literature.get(m)
             cells.append(
                 {
                     "alone": fmt_ratio(b.alone[m]),

@@ -71,14 +71,13 @@ def evaluation_html(ev: Evaluation, *, plot: bool = True) -> str:
 
 def attribution_html(att: Attribution, *, plot: bool = True) -> str:
     """Per block and metric: alone / marginal / Shapley ratios and the literature range; the waterfall plot."""
-    from accelkit.attribution import METRICS
     from accelkit.report.html import fmt_ratio
 
     header = ["block", "metric", "alone", "marginal", "Shapley", "literature"]
     rows = []
     for b in att.blocks:
         for m in att.metrics:
-            rng = b.literature.get(METRICS[m][1])
+            rng = b.literature.get(m)
             flag = " (!)" if m in b.outside_literature else ""
             rows.append(
                 [

@@ -371,11 +371,11 @@ def plot_waterfall(att: Attribution, metric: str | None = None) -> Figure:
     from accelkit.attribution import METRICS
 
     metric = metric or att.primary_metric
-    getter, catalog_metric = METRICS[metric]
+    getter, _ = METRICS[metric]
     base = float(getter(att.baseline))
     steps = list(att.waterfall)
     values = [base, *[float(s[metric]) for s in steps]]
-    lit = {b.label: b.literature.get(catalog_metric) for b in att.blocks}
+    lit = {b.label: b.literature.get(metric) for b in att.blocks}
     unit = {"energy_per_inference_j": "J", "latency_s": "s", "footprint_bytes": "B", "average_power_w": "W"}
     div, ulabel = _si_scale(values, unit.get(metric, ""))
     if metric == "area_mm2":

@@ -6,7 +6,7 @@ network: {zoo: mlperf_tiny_kws}          # or a zoo name, or {path: kws.tflite} 
 accelerator: edge_npu_int8               # a preset name, a YAML file (relative to this file), or an inline spec
 evaluate: {objective: edp, residency: auto, inference_rate: 10}
 blocks:
-  - {kind: quantization, weight_bits: 4}
+  - {kind: quantization, weights: int4}
   - {kind: zero_gating, operands: [input]}
 ```
 ``accelkit evaluate study.yaml`` evaluates the design with every enabled block; ``accelkit attribute study.yaml``
