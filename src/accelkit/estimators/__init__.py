@@ -25,6 +25,7 @@ from accelkit.estimators.base import (
     estimate_area,
     estimate_energy,
     estimate_leakage,
+    level_query,
     registered_estimators,
 )
 
@@ -40,5 +41,6 @@ __all__ = [
     "estimate_area",
     "estimate_energy",
     "estimate_leakage",
+    "level_query",
     "registered_estimators",
 ]

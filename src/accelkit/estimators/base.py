@@ -266,3 +266,14 @@ def estimate_leakage(query: ComponentQuery, tech: Technology, overrides: Mapping
     """Leakage power (W) of ``query``'s component at ``tech``; override key ``"<name>.leakage"``."""
     found = _override(overrides, [f"{query.key}.leakage"], units.power, "W")
     return found if found is not None else _first_estimate(query, tech, "leakage")
+
+
+def level_query(level: Any) -> ComponentQuery:
+    """The query that prices a memory level (a :class:`~accelkit.hardware.accelerator.MemoryLevel`): its kind,
+    width and banks, plus the interface for DRAM or the capacity for on-chip storage."""
+    attrs: dict[str, object] = {"width_bits": level.width_bits, "banks": level.banks}
+    if level.kind == "dram":
+        attrs["interface"] = level.interface
+    else:
+        attrs["capacity_bits"] = level.capacity_bits
+    return ComponentQuery(level.kind, attrs, name=level.name)

@@ -45,13 +45,13 @@ from accelkit.model.pricing import PricedAccelerator, price
 from accelkit.optimizations.base import (
     CLOCK_KEY,
     QUANTIZED,
-    WEIGHT_STORAGE_BITS,
     CountsContext,
     LayerCounts,
     Optimization,
 )
+from accelkit.workload.batch import batch_of, rebatch
 from accelkit.workload.ir import Layer, LoopDim, Network, Operand
-from accelkit.workload.stats import network_stats
+from accelkit.workload.stats import storage_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -305,19 +305,6 @@ class Evaluation:
 
 
 # ---- phases ---------------------------------------------------------------------------------------------------
-def storage_bytes(net: Network) -> tuple[float, float]:
-    """(weight bytes as stored, peak live activation bytes): compressed weights where a block compressed them."""
-    from accelkit.workload.stats import weight_bytes
-
-    st = network_stats(net)
-    weights = st.weight_bytes
-    for layer in net.layers:
-        stored = layer.attrs.get(WEIGHT_STORAGE_BITS)
-        if stored is not None:
-            weights += stored / 8 - weight_bytes(layer)
-    return weights, st.activation_peak_bytes
-
-
 def _cast_to_datapath(net: Network, arch: Accelerator) -> tuple[Network, list[str]]:
     """Workload phase: operands take the hardware datapath's precision (see the module docstring).
 
@@ -728,7 +715,7 @@ def evaluate(
         layers=tuple(layer_results),
         breakdown=tuple(rows),
         provenance={
-            "batch": _batch_of(net),
+            "batch": batch_of(net),
             "precision_cast_layers": cast,
             "residency": "on_chip" if resident else "dram",
             "mappings_searched": len(cache),
@@ -775,54 +762,3 @@ def _resident(net: Network, arch: Accelerator, residency: str) -> bool:
     if residency == "on_chip":
         raise AccelkitError(f"residency 'on_chip' is impossible on {arch.name!r}: {problem}")
     return False
-
-
-def _batch_of(net: Network) -> int:
-    """The network's batch: set by rebatch, else the zoo parameter, else 1."""
-    if "batch" in net.provenance:
-        return int(net.provenance["batch"])
-    params = net.provenance.get("zoo_params") or {}
-    return int(params.get("batch", 1))
-
-
-def rebatch(net: Network, batch: int) -> Network:
-    """Scale an imported network's batch: N of every layer and the leading dimension of activations."""
-    from accelkit.workload.ir import Tensor
-
-    if batch < 1:
-        raise AccelkitError(f"batch must be a positive integer, got {batch}")
-    current = _batch_of(net)
-    if batch == current:
-        return net
-    if any(net.tensors[t].shape[0] != current for t in net.inputs):
-        raise AccelkitError(
-            f"cannot re-batch {net.name!r}: its inputs do not all have batch {current} as their first dimension"
-        )
-    factor_num, factor_den = batch, current
-    layers = []
-    for layer in net.layers:
-        dims = dict(layer.dims)
-        # the batch lives in N for conv/fc/pool/eltwise layers; a matmul folds it into G (attention, activation
-        # weights) or P (a weight shared by every row)
-        if layer.op.value == "matmul":
-            target = LoopDim.G if layer.weight_source.value == "activation" else LoopDim.P
-        else:
-            target = LoopDim.N
-        if dims[target] * factor_num % factor_den:
-            raise AccelkitError(f"cannot re-batch layer {layer.name!r} from {current} to {batch}")
-        dims[target] = dims[target] * factor_num // factor_den
-        layers.append(layer.with_(dims=dims, ops=layer.ops * factor_num // factor_den))
-    tensors = {}
-    for name, t in net.tensors.items():
-        if t.is_constant or t.shape[0] % factor_den:
-            tensors[name] = t
-        else:
-            tensors[name] = Tensor(
-                t.name,
-                (t.shape[0] * factor_num // factor_den, *t.shape[1:]),
-                t.dtype,
-                t.is_constant,
-                t.quantization,
-                t.alias_of,
-            )
-    return net.with_layers(layers, tensors=tensors, provenance={**net.provenance, "batch": batch})

@@ -13,11 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from accelkit.estimators import ComponentQuery, Estimate, estimate_area, estimate_energy, estimate_leakage
+from accelkit.estimators import (
+    ComponentQuery,
+    Estimate,
+    estimate_area,
+    estimate_energy,
+    estimate_leakage,
+    level_query,
+)
 from accelkit.estimators.builtin import clock_sinks
 from accelkit.hardware.accelerator import Accelerator, MemoryLevel
 from accelkit.hardware.technology import Technology, leakage_power_per_area_w_per_m2
 from accelkit.mapping.search import UnitCosts
+from accelkit.optimizations.base import ExtraComponent
 
 
 @dataclass(frozen=True)
@@ -28,17 +36,6 @@ class LevelPrices:
     area: Estimate | None  # m^2 per instance (None for DRAM)
     leakage: Estimate | None  # W per instance (None for DRAM)
     instances: int
-
-
-@dataclass(frozen=True)
-class ExtraComponent:
-    """Hardware an optimization block adds, with its area and leakage and where the figures come from."""
-
-    name: str
-    area_m2: float
-    leakage_w: float
-    source: str
-    block: str
 
 
 @dataclass(frozen=True)
@@ -113,15 +110,6 @@ class PricedAccelerator:
         return out
 
 
-def _level_query(level: MemoryLevel) -> ComponentQuery:
-    attrs: dict[str, object] = {"width_bits": level.width_bits, "banks": level.banks}
-    if level.kind == "dram":
-        attrs["interface"] = level.interface
-    else:
-        attrs["capacity_bits"] = level.capacity_bits
-    return ComponentQuery(level.kind, attrs, name=level.name)
-
-
 def _level_estimate(
     level: MemoryLevel,
     what: str,
@@ -167,7 +155,7 @@ def price(arch: Accelerator) -> PricedAccelerator:
     adder = estimate_energy(adder_q, "add", tech, overrides)
     levels = []
     for lv, inst in zip(arch.levels, arch.instances, strict=True):
-        q = _level_query(lv)
+        q = level_query(lv)
         read = _level_estimate(lv, "read", q, tech, overrides)
         write = _level_estimate(lv, "write", q, tech, overrides)
         area = leak = None

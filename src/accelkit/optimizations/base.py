@@ -42,6 +42,7 @@ from pydantic import ConfigDict, Field
 from accelkit.errors import AccelkitError, SpecError
 from accelkit.registry import Registry
 from accelkit.spec.base import SpecModel, validate_spec
+from accelkit.workload.stats import WEIGHT_STORAGE_BITS  # noqa: F401  (the blocks' storage key, re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from accelkit.hardware.accelerator import Accelerator
@@ -56,8 +57,6 @@ if TYPE_CHECKING:  # pragma: no cover
 QUANTIZED = "quantized_operands"
 #: the breakdown key of a layer's clock-network energy (the clock_gating block scales it through energy_factor)
 CLOCK_KEY = ("clock", "-", "tick")
-#: ``layer.attrs`` key: stored weight bits after compression (metadata included), set by compression blocks
-WEIGHT_STORAGE_BITS = "weight_storage_bits"
 
 
 class OptimizationError(AccelkitError):
@@ -92,6 +91,18 @@ class ExtraAction:
     action: str
     count: float
     energy_j: float
+    block: str
+
+
+@dataclass(frozen=True)
+class ExtraComponent:
+    """Hardware a block adds (codecs, intersection units, ADCs, ...): its area and leakage, and their source.
+    The pricing phase's ``PricedAccelerator.extras`` holds them."""
+
+    name: str
+    area_m2: float
+    leakage_w: float
+    source: str
     block: str
 
 

@@ -126,7 +126,7 @@ class BitSerial(Optimization):
         return []
 
     def prices(self, priced: PricedAccelerator, net: Network) -> PricedAccelerator:
-        from accelkit.model.pricing import ExtraComponent
+        from accelkit.optimizations.base import ExtraComponent
 
         k = self.overhead
         if k == 0:

@@ -208,7 +208,7 @@ class InMemoryCompute(Optimization):
     # ---- pricing: the macros' area and leakage -------------------------------------------------------------
     def prices(self, priced: PricedAccelerator, net: Network) -> PricedAccelerator:
         from accelkit.estimators import ComponentQuery, estimate_area, estimate_leakage
-        from accelkit.model.pricing import ExtraComponent
+        from accelkit.optimizations.base import ExtraComponent
         from accelkit.units import parse_quantity
 
         p: InMemoryComputeSpec = self.spec  # type: ignore[assignment]

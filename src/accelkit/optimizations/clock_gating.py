@@ -112,7 +112,7 @@ class ClockGating(Optimization):
         return n
 
     def prices(self, priced: PricedAccelerator, net: Network) -> PricedAccelerator:
-        from accelkit.model.pricing import ExtraComponent
+        from accelkit.optimizations.base import ExtraComponent
 
         n = self._icg_count(priced.arch)
         if not n:

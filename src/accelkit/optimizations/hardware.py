@@ -114,16 +114,15 @@ class StandardCellMemory(Optimization):
 
     def check(self, net: Network, arch: Accelerator) -> list[tuple[str, str]]:
         """Standard-cell memory is priced only where its estimator is valid (small arrays): say so up front."""
-        from accelkit.estimators import EstimatorNotFound, estimate_energy
+        from accelkit.estimators import EstimatorNotFound, estimate_energy, level_query
         from accelkit.hardware.technology import Technology
-        from accelkit.model.pricing import _level_query
 
         tech = Technology.from_spec(arch.node_m, arch.voltage_v, arch.clock_hz, arch.flavor)
         problems = []
         for i, name in enumerate(self.spec.levels):  # type: ignore[attr-defined]
             level = arch.level(name)
             try:
-                estimate_energy(_level_query(level), "read", tech, dict(arch.energy_overrides))
+                estimate_energy(level_query(level), "read", tech, dict(arch.energy_overrides))
             except EstimatorNotFound as exc:
                 problems.append(
                     (
@@ -259,6 +258,6 @@ class Batch(Optimization):
     metrics = ("energy", "latency", "throughput")
 
     def network(self, net: Network, arch: Accelerator) -> Network:
-        from accelkit.model.evaluate import rebatch
+        from accelkit.workload.batch import rebatch
 
         return rebatch(net, self.spec.size)  # type: ignore[attr-defined]

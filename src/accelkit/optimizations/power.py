@@ -146,7 +146,7 @@ class PowerGating(Optimization):
                 continue
             idle_w += leak * g
             if resident and i == 1:
-                from accelkit.model.evaluate import storage_bytes
+                from accelkit.workload.stats import storage_bytes
 
                 weights_bits = storage_bytes(ev.network)[0] * 8
                 d_lv, d_lp = arch.levels[0], priced.levels[0]

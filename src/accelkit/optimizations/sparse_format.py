@@ -363,7 +363,7 @@ class SparseFormat(Optimization):
     def prices(self, priced: PricedAccelerator, net: Network) -> PricedAccelerator:
         from dataclasses import replace
 
-        from accelkit.model.pricing import ExtraComponent
+        from accelkit.optimizations.base import ExtraComponent
 
         n = len(self.spec.operands)  # type: ignore[attr-defined]
         area, leak = codec_area(priced.arch.node_m, n)
@@ -441,7 +441,7 @@ class SparseFormat(Optimization):
         """Activations stored compressed on chip: the peak shrinks by at most the largest encoded/dense ratio."""
         from dataclasses import replace
 
-        from accelkit.model.evaluate import storage_bytes
+        from accelkit.workload.stats import storage_bytes
 
         p = self.spec
         if "output" not in p.operands and "input" not in p.operands:  # type: ignore[attr-defined]

@@ -306,7 +306,7 @@ class ZeroSkipping(_ZeroBlock):
     example: ClassVar[dict[str, Any]] = {"activation_density": 0.5}
 
     def prices(self, priced: PricedAccelerator, net: Network) -> PricedAccelerator:
-        from accelkit.model.pricing import ExtraComponent
+        from accelkit.optimizations.base import ExtraComponent
 
         f = self.spec.area_fraction  # type: ignore[attr-defined]
         extra = ExtraComponent(

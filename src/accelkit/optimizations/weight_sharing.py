@@ -146,7 +146,7 @@ class WeightSharing(Optimization):
         return names[-1] if names else None
 
     def prices(self, priced: PricedAccelerator, net: Network) -> PricedAccelerator:
-        from accelkit.model.pricing import ExtraComponent
+        from accelkit.optimizations.base import ExtraComponent
 
         entries = max(
             (

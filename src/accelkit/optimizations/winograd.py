@@ -240,7 +240,7 @@ class Winograd(Optimization):
     def prices(self, priced: PricedAccelerator, net: Network) -> PricedAccelerator:
         from accelkit.estimators import ComponentQuery, estimate_area
         from accelkit.hardware.technology import leakage_power_per_area_w_per_m2
-        from accelkit.model.pricing import ExtraComponent
+        from accelkit.optimizations.base import ExtraComponent
 
         ops = transform_ops(self.spec.tile)  # type: ignore[attr-defined]
         demand = 0.0  # transform operations per Winograd-domain multiplication, worst layer

@@ -296,3 +296,19 @@ def human_bytes(n: float) -> str:
         return f"{n:g} B"
     exp = min(int(math.log(n, 1024)), 4)
     return f"{n / 1024**exp:.2f} {['B', 'KiB', 'MiB', 'GiB', 'TiB'][exp]}"
+
+
+#: ``layer.attrs`` key: stored weight bits after compression (metadata included), set by compression blocks
+WEIGHT_STORAGE_BITS = "weight_storage_bits"
+
+
+def storage_bytes(net: Network) -> tuple[float, float]:
+    """(weight bytes as stored, peak live activation bytes): compressed weights where a block compressed them
+    (``layer.attrs[WEIGHT_STORAGE_BITS]``), dense otherwise."""
+    st = network_stats(net)
+    weights = st.weight_bytes
+    for layer in net.layers:
+        stored = layer.attrs.get(WEIGHT_STORAGE_BITS)
+        if stored is not None:
+            weights += stored / 8 - weight_bytes(layer)
+    return weights, st.activation_peak_bytes
