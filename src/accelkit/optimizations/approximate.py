@@ -20,14 +20,11 @@ datapaths (the designs' widths); the adder/accumulator stays exact; a design's d
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-import yaml
 from pydantic import Field, field_validator
 
-from accelkit.optimizations.base import OPTIMIZATIONS, Optimization, OptimizationSpec
+from accelkit.optimizations.base import OPTIMIZATIONS, Optimization, OptimizationSpec, block_data
 
 if TYPE_CHECKING:  # pragma: no cover
     from accelkit.hardware.accelerator import Accelerator
@@ -35,10 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from accelkit.workload.ir import Network
 
 
-@cache
 def data() -> dict[str, Any]:
-    text = resources.files("accelkit.optimizations").joinpath("data/approximate.yaml").read_text()
-    return yaml.safe_load(text)
+    return dict(block_data("approximate"))
 
 
 def designs() -> dict[str, dict[str, Any]]:

@@ -32,6 +32,7 @@ Outside packages register through the ``accelkit.optimizations`` entry-point gro
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -287,6 +288,18 @@ class Optimization:
 
 
 OPTIMIZATIONS: Registry[type[Optimization]] = Registry("optimization", "accelkit.optimizations")
+
+
+@functools.cache
+def block_data(module: str) -> Mapping[str, Any]:
+    """The cited constants of one block module: ``optimizations/data/<module>.yaml`` (each entry with its value,
+    unit and source), read once."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("accelkit.optimizations").joinpath(f"data/{module}.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
 
 
 def _load_builtins() -> None:

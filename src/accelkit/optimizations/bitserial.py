@@ -29,13 +29,18 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-import yaml
 from pydantic import Field
 
-from accelkit.optimizations.base import OPTIMIZATIONS, CountsContext, LayerCounts, Optimization, OptimizationSpec
+from accelkit.optimizations.base import (
+    OPTIMIZATIONS,
+    CountsContext,
+    LayerCounts,
+    Optimization,
+    OptimizationSpec,
+    block_data,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from accelkit.hardware.accelerator import Accelerator
@@ -43,10 +48,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from accelkit.workload.ir import Network
 
 
-@cache
 def data() -> dict[str, Any]:
-    text = resources.files("accelkit.optimizations").joinpath("data/bitserial.yaml").read_text()
-    return yaml.safe_load(text)
+    return dict(block_data("bitserial"))
 
 
 def _entry(key: str) -> dict[str, Any]:

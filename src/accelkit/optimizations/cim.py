@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
@@ -45,6 +44,7 @@ from accelkit.optimizations.base import (
     LayerCounts,
     Optimization,
     OptimizationSpec,
+    block_data,
 )
 from accelkit.workload.ir import Layer, Operand, WeightSource
 
@@ -56,15 +56,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from accelkit.workload.ir import Network
 
 
-@lru_cache(maxsize=1)
 def data() -> dict[str, Any]:
     """The blocks' cited figures (``data/cim.yaml``)."""
-    from importlib import resources
-
-    import yaml
-
-    text = resources.files("accelkit.optimizations").joinpath("data/cim.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)["entries"]
+    return dict(block_data("cim")["entries"])
 
 
 def adc_energy_j(bits: int) -> float:

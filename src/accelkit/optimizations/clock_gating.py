@@ -19,11 +19,8 @@ inside a register file (the write-enable ICGs a synthesis tool infers) is not mo
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-import yaml
 from pydantic import Field
 
 from accelkit.optimizations.base import (
@@ -33,6 +30,7 @@ from accelkit.optimizations.base import (
     LayerCounts,
     Optimization,
     OptimizationSpec,
+    block_data,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,10 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from accelkit.workload.ir import Network
 
 
-@cache
 def data() -> dict[str, Any]:
-    text = resources.files("accelkit.optimizations").joinpath("data/clock_gating.yaml").read_text()
-    return yaml.safe_load(text)
+    return dict(block_data("clock_gating"))
 
 
 def default(key: str) -> float:

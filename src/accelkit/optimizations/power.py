@@ -22,14 +22,11 @@ clock network every cycle (``model/evaluate.py``), and power gating here covers 
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-import yaml
 from pydantic import Field
 
-from accelkit.optimizations.base import OPTIMIZATIONS, Optimization, OptimizationError, OptimizationSpec
+from accelkit.optimizations.base import OPTIMIZATIONS, Optimization, OptimizationError, OptimizationSpec, block_data
 
 if TYPE_CHECKING:  # pragma: no cover
     from accelkit.hardware.accelerator import Accelerator
@@ -37,10 +34,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from accelkit.workload.ir import Network
 
 
-@cache
 def data() -> dict[str, Any]:
-    text = resources.files("accelkit.optimizations").joinpath("data/power.yaml").read_text()
-    return yaml.safe_load(text)
+    return dict(block_data("power"))
 
 
 def default(key: str) -> float:

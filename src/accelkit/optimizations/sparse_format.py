@@ -32,13 +32,10 @@ level once); the activation footprint scales the network's peak by the ratio of 
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping
-from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from accelkit.mapping.reuse import operand_bits
@@ -50,6 +47,7 @@ from accelkit.optimizations.base import (
     LayerCounts,
     Optimization,
     OptimizationSpec,
+    block_data,
 )
 from accelkit.workload.ir import Operand
 
@@ -67,13 +65,6 @@ Format = Literal["bitmask", "rle", "csr", "csc"]
 
 
 # ---- cited data -----------------------------------------------------------------------------------------------------
-@functools.cache
-def block_data(module: str) -> Mapping[str, Any]:
-    """The cited constants of one block module (``optimizations/data/<module>.yaml``)."""
-    text = resources.files("accelkit.optimizations").joinpath(f"data/{module}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
 def cited(module: str, key: str) -> Any:
     return block_data(module)[key]["value"]
 

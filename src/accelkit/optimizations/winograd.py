@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import replace
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
@@ -42,6 +41,7 @@ from accelkit.optimizations.base import (
     LayerCounts,
     Optimization,
     OptimizationSpec,
+    block_data,
 )
 from accelkit.workload.ir import Layer, LoopDim, Operand, OpKind
 
@@ -69,15 +69,9 @@ _BT = {
 }
 
 
-@lru_cache(maxsize=1)
 def data() -> dict[str, Any]:
     """The block's cited figures (``data/winograd.yaml``)."""
-    from importlib import resources
-
-    import yaml
-
-    text = resources.files("accelkit.optimizations").joinpath("data/winograd.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)["entries"]
+    return dict(block_data("winograd")["entries"])
 
 
 def transform_ops(tile: int) -> dict[str, int]:
