@@ -41,6 +41,7 @@ from pydantic import Field
 
 from accelkit.optimizations.base import OPTIMIZATIONS, LayerCounts, Optimization, OptimizationSpec
 from accelkit.workload.ir import Layer, Operand, OpKind
+from accelkit.workload.stats import live_activation_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from accelkit.hardware.accelerator import Accelerator, MemoryLevel
@@ -303,7 +304,7 @@ class LayerFusion(Optimization):
                 override[net.base_tensor(plan["output_tensor"])] = plan["buffer_bytes"]
         if not override:
             return ev
-        peak = max(_live_bytes(net, override), default=0.0)
+        peak = max(live_activation_bytes(net, override), default=0.0)
         return replace(ev, footprint_overrides={**ev.footprint_overrides, "activation_peak_bytes": peak})
 
 
@@ -351,27 +352,3 @@ def _out_bits(arch: Accelerator) -> Any:
 def _tensor_bits(net: Network, layer: Layer) -> float:
     t = net.tensors[net.base_tensor(layer.outputs[0])]
     return float(t.elements * layer.bits_of(Operand.OUTPUT))
-
-
-def _live_bytes(net: Network, override: dict[str, float]) -> list[float]:
-    """Live activation bytes per layer (as :func:`accelkit.workload.stats.live_activation_bytes`) with some tensors'
-    sizes replaced (fused intermediates by their tile buffers)."""
-    from accelkit.workload.stats import _tensor_bytes
-
-    end = len(net.layers)
-    last_use: dict[str, int] = {}
-    born: dict[str, int] = {net.base_tensor(t): -1 for t in net.inputs}
-    for i, layer in enumerate(net.layers):
-        for t in layer.outputs:
-            born.setdefault(net.base_tensor(t), i)
-        for t in layer.inputs:
-            b = net.base_tensor(t)
-            if b in net.tensors and not net.tensors[b].is_constant:
-                last_use[b] = max(last_use.get(b, -1), i)
-    for t in net.outputs:
-        last_use[net.base_tensor(t)] = end
-    sizes = {b: override.get(b, _tensor_bytes(net, b)) for b in born}
-    return [
-        sum(sizes[b] for b, start in born.items() if start <= i and last_use.get(b, start) >= i)
-        for i in range(len(net.layers))
-    ]

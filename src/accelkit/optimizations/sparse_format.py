@@ -33,7 +33,6 @@ level once); the activation footprint scales the network's peak by the ratio of 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -221,24 +220,6 @@ def codec_area(node_m: float, codecs: int) -> tuple[float, float]:
     ge = cited("sparse_format", "codec_gates")
     ge_um2 = cited("sparse_format", "gate_equivalent_area_65nm")
     return codecs * ge * ge_um2 * 1e-12 * area_factor(65e-9, node_m), 0.0
-
-
-def _live_peak(net: Network, size: Mapping[str, float]) -> float:
-    """Largest sum of live activation sizes (a tensor lives from its producer to its last consumer)."""
-    last: dict[str, int] = {}
-    for i, layer in enumerate(net.layers):
-        for t in layer.inputs:
-            last[net.base_tensor(t)] = i
-    for t in net.outputs:
-        last[net.base_tensor(t)] = len(net.layers)
-    live: dict[str, float] = {}
-    peak = 0.0
-    for i, layer in enumerate(net.layers):
-        for t in layer.outputs:
-            live[t] = size.get(t, 0.0)
-        peak = max(peak, sum(live.values()))
-        live = {t: s for t, s in live.items() if last.get(t, i) > i}
-    return peak
 
 
 # ---- activation density (shared with zero_gating / zero_skipping) -------------------------------------------------
@@ -453,7 +434,10 @@ class SparseFormat(Optimization):
                 if p.fallback_dense:  # type: ignore[attr-defined]
                     bits = min(bits, n * v)
                 dense_sz[t], comp_sz[t] = n * v, bits
-        peak_dense, peak_comp = _live_peak(net, dense_sz), _live_peak(net, comp_sz)
+        from accelkit.workload.stats import live_activation_bytes
+
+        peak_dense = max(live_activation_bytes(net, {t: b / 8 for t, b in dense_sz.items()}), default=0.0)
+        peak_comp = max(live_activation_bytes(net, {t: b / 8 for t, b in comp_sz.items()}), default=0.0)
         if not peak_dense or peak_comp >= peak_dense:
             return ev
         worst = peak_comp / peak_dense

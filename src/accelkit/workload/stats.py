@@ -26,6 +26,7 @@ Conventions (stated once, used everywhere):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -123,8 +124,12 @@ def _tensor_bytes(net: Network, name: str) -> float:
     return t.bytes if t is not None else 0.0
 
 
-def live_activation_bytes(net: Network) -> list[float]:
-    """Live activation bytes while each layer runs, in the network's topological order."""
+def live_activation_bytes(net: Network, sizes: Mapping[str, float] | None = None) -> list[float]:
+    """Live activation bytes while each layer runs, in the network's topological order.
+
+    ``sizes`` replaces the bytes of some (base) tensors: fused intermediates held as tile buffers, compressed
+    feature maps.
+    """
     end = len(net.layers)
     last_use: dict[str, int] = {}
     born: dict[str, int] = {}
@@ -140,7 +145,8 @@ def live_activation_bytes(net: Network) -> list[float]:
     for t in net.outputs:
         last_use[net.base_tensor(t)] = end
     live: list[float] = []
-    sizes = {b: _tensor_bytes(net, b) for b in born}
+    override = sizes or {}
+    sizes = {b: override.get(b, _tensor_bytes(net, b)) for b in born}
     for i, _ in enumerate(net.layers):
         total = 0.0
         for b, start in born.items():
