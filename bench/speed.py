@@ -6,7 +6,8 @@
   included) on every packaged preset, each in a fresh subprocess so that wall time and peak RSS are those of one
   evaluation (the subprocess's import time is excluded from the wall time, included in the peak RSS).
 * **Candidate throughput**: tilings evaluated per second by the vectorized cost model alone
-  (``_Problem.evaluate`` on batches of 32,768 random tilings of ResNet-50 layers), and per second of whole search
+  (``_Problem.evaluate`` on batches of random tilings of ResNet-50 layers, as large as the search's batches:
+  ``search(chunk=...)``, 8,192), and per second of whole search
   (``candidates_evaluated`` of the searched mappings / wall time of the evaluation).
 
 The issue's targets (ResNet-50 <= 2 s on 2 cores, peak memory <= 1 GB, >= 1e6 candidate mappings/s) are printed
@@ -52,13 +53,19 @@ def evaluate_presets(network: str, presets: list[str]) -> list[dict]:
     return rows
 
 
-def model_throughput(network: str, preset: str, n: int = 1 << 15, repeat: int = 3) -> dict:
-    """Tilings/s of the cost model alone on random tilings of the network's distinct MAC layers."""
+def model_throughput(network: str, preset: str, n: int | None = None, repeat: int = 3) -> dict:
+    """Tilings/s of the cost model alone on random tilings of the network's distinct MAC layers, in batches of
+    ``n`` (default: the batch size the search uses, ``search(chunk=...)``)."""
+    import inspect
+
     import numpy as np
 
     import accelkit  # noqa: F401
     from accelkit.mapping.dataflows import spatial_candidates
-    from accelkit.mapping.search import _Problem, ordered_factorizations
+    from accelkit.mapping.search import _Problem, ordered_factorizations, search
+
+    if n is None:
+        n = int(inspect.signature(search).parameters["chunk"].default)
     from accelkit.model.pricing import price
     from accelkit.presets import load_accelerator
     from accelkit.workload.ir import LOOP_DIMS
@@ -84,7 +91,7 @@ def model_throughput(network: str, preset: str, n: int = 1 << 15, repeat: int = 
             prob.evaluate(T, s, "edp")
             spent += time.perf_counter() - t0
             done += n
-    return {"preset": preset, "tilings": done, "seconds": spent, "tilings_per_s": done / spent}
+    return {"preset": preset, "batch": n, "tilings": done, "seconds": spent, "tilings_per_s": done / spent}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -241,19 +241,35 @@ class _Problem:
 
     def tiles(self, ext: np.ndarray) -> dict[Operand, np.ndarray]:
         """:meth:`tile` of every operand, clamping the extents once."""
-        clamped = np.minimum(ext, self.dims[:, None])
-        return {o: tile_size(self.layer, lambda d: clamped[..., _DIM_INDEX[d], :], o) for o in OPERANDS}
+        # a dimension of bound 1 is 1 everywhere; one whose outermost extents stay within its bound (no padded
+        # unrolling or tiling) needs no clamping at any level
+        top = ext[(0,) * (ext.ndim - 2)] if ext.ndim > 2 else ext
+        over = top.max(axis=-1) > self.dims if top.shape[-1] else np.zeros(8, dtype=bool)
+        e: dict[LoopDim, np.ndarray | float] = {}
+        for d, i in _DIM_INDEX.items():
+            if self.dims[i] == 1:
+                e[d] = 1.0
+            elif over[i]:
+                e[d] = np.minimum(ext[..., i, :], self.dims[i])
+            else:
+                e[d] = ext[..., i, :]
+        shape = ext.shape[:-2] + ext.shape[-1:]
+        out = {o: tile_size(self.layer, e.__getitem__, o) for o in OPERANDS}
+        return {o: t if np.shape(t) == shape else np.broadcast_to(t, shape) for o, t in out.items()}
 
     def extents(self, T: np.ndarray, s: np.ndarray) -> np.ndarray:
         """Tile extents (L, 8, n): the product of the factors at and below each level (+ spatial above the PEs).
 
         ``s``: spatial factors, (8,) for all candidates or (8, n) per candidate."""
         ext = np.empty_like(T)
+        L, sl = T.shape[0], self.sl
         ext[-1] = T[-1]
-        for m in range(T.shape[0] - 2, -1, -1):
+        if sl == L:  # no per-PE level: the spatial factors multiply every level's tile
+            ext[-1] *= s[:, None] if s.ndim == 1 else s
+        for m in range(L - 2, -1, -1):
             np.multiply(ext[m + 1], T[m], out=ext[m])
-        if self.sl > 0:
-            ext[: self.sl] *= (s[:, None] if s.ndim == 1 else s)[None]
+            if m == sl - 1:  # the first level above the PEs: its tile and every tile above span the array
+                ext[m] *= s[:, None] if s.ndim == 1 else s
         return ext
 
     def capacity_mask(self, tiles: dict[Operand, np.ndarray]) -> np.ndarray:
@@ -263,16 +279,31 @@ class _Problem:
 
     def prune_tables(self, tables: list[np.ndarray], spatial: np.ndarray) -> list[np.ndarray]:
         """:meth:`prune_table` for every dimension's table at once (one capacity check)."""
-        tables = [t[t[:, -1] == 1] if self.L >= 2 and d in self.free_inner else t for d, t in enumerate(tables)]
-        ks = [t.shape[0] for t in tables]
+        return self.prune_tables_many([(tables, spatial)])[0]
+
+    def prune_tables_many(self, work: list[tuple[list[np.ndarray], np.ndarray]]) -> list[list[np.ndarray]]:
+        """:meth:`prune_tables` for several spatial candidates' tables at once (one capacity check in all)."""
+        work = [
+            ([t[t[:, -1] == 1] if self.L >= 2 and d in self.free_inner else t for d, t in enumerate(tables)], sp)
+            for tables, sp in work
+        ]
+        ks = [t.shape[0] for tables, _ in work for t in tables]
         T = np.ones((self.L, 8, sum(ks)))
+        S = np.empty((8, sum(ks)))
         at = 0
-        for d, t in enumerate(tables):
-            T[:, d, at : at + ks[d]] = t.T
-            at += ks[d]
-        keep = self.capacity_mask(self.tiles(self.extents(T, spatial.astype(np.float64))))
+        for tables, sp in work:
+            start = at
+            for d, t in enumerate(tables):
+                T[:, d, at : at + t.shape[0]] = t.T
+                at += t.shape[0]
+            S[:, start:at] = np.asarray(sp, dtype=np.float64)[:, None]
+        keep = self.capacity_mask(self.tiles(self.extents(T, S)))
         bounds = np.cumsum([0, *ks])
-        return [t[keep[bounds[d] : bounds[d + 1]]] for d, t in enumerate(tables)]
+        out, i = [], 0
+        for tables, _ in work:
+            out.append([t[keep[bounds[i + d] : bounds[i + d + 1]]] for d, t in enumerate(tables)])
+            i += len(tables)
+        return out
 
     def prune_table(self, table: np.ndarray, dim: int, spatial: np.ndarray) -> np.ndarray:
         """Drop factorizations of ``dim`` that cannot be optimal. Both rules are sound (exact):
@@ -577,7 +608,7 @@ def search(
     dataflow: str | None = None,
     max_candidates: int = 12_000,
     exhaustive_limit: int = 200_000,
-    chunk: int = 1 << 15,
+    chunk: int = 1 << 13,
     seed: int = 0,
     refine_from: int = 8,
     pair_limit: int = 1024,
@@ -594,10 +625,11 @@ def search(
     rng = np.random.default_rng(seed)
     cands = spatial_candidates(layer, arch, dataflow or arch.dataflow)
     prepared: list[tuple[SpatialCandidate, np.ndarray, list[np.ndarray], list[int], int]] = []
-    for cand in cands:
-        s = np.array([cand.factor(d) for d in LOOP_DIMS], dtype=np.int64)
-        remaining = -(-prob.dims // s)  # ceil: padded loop bounds
-        tables = prob.prune_tables([ordered_factorizations(int(r), L) for r in remaining], s)
+    spatials = [np.array([cand.factor(d) for d in LOOP_DIMS], dtype=np.int64) for cand in cands]
+    pruned = prob.prune_tables_many(
+        [([ordered_factorizations(int(r), L) for r in -(-prob.dims // s)], s) for s in spatials]  # ceil: padded
+    )
+    for cand, s, tables in zip(cands, spatials, pruned, strict=True):
         sizes = [t.shape[0] for t in tables]
         if 0 not in sizes:
             ftables = [t.T.astype(np.float64) for t in tables]  # (L, k_d)
@@ -720,15 +752,12 @@ class _Batch:
             tiles = prob.tiles(ext)
             ok = prob.capacity_mask(tiles)
             if not ok.all():
-                keep = np.flatnonzero(ok)
-                if keep.size == 0:
+                if not ok.any():
                     continue
-                gidx, idx, cidx, owner = gidx[:, keep], idx[:, keep], cidx[keep], owner[keep]
-                n = keep.size
-                ext = np.empty((L, 8, n))
-                for d in range(8):
-                    np.take(self.extents[d], gidx[d], axis=1, out=ext[:, d, :])
-                tiles = {o: t.take(keep, axis=-1) for o, t in tiles.items()}
+                gidx, idx, cidx, owner = gidx.compress(ok, 1), idx.compress(ok, 1), cidx[ok], owner[ok]
+                ext = ext.compress(ok, axis=2)
+                tiles = {o: t.compress(ok, axis=-1) for o, t in tiles.items()}
+                n = cidx.size
             T = np.empty((L, 8, n))
             for d in range(8):
                 np.take(self.factors[d], gidx[d], axis=1, out=T[:, d, :])
