@@ -302,6 +302,24 @@ def block_data(module: str) -> Mapping[str, Any]:
     return yaml.safe_load(text)
 
 
+def cited(module: str, key: str) -> Any:
+    """The value of a cited constant in ``optimizations/data/<module>.yaml`` (top-level entries)."""
+    return block_data(module)[key]["value"]
+
+
+def cite(module: str, key: str) -> str:
+    """One line naming the source of a cited constant (for notes and ExtraComponent sources)."""
+    entry = block_data(module)[key]
+    s = entry["source"]
+    return f"{s['authors']}, {s['title']}, {s['venue']} {s['year']} ({s['where']}; {entry.get('confidence', '')})"
+
+
+def cited_field(module: str, key: str, *, description: str, cast: type = float, **bounds: Any) -> Any:
+    """A spec field whose default is a cited constant, read when a spec is built (so the data stays the one
+    source): ``mac_residual: float = cited_field("sparsity", "gated_mac_residual", ge=0, le=1, description=...)``."""
+    return Field(default_factory=lambda: cast(cited(module, key)), description=description, **bounds)
+
+
 def _load_builtins() -> None:
     import accelkit.optimizations.builtin  # noqa: F401  (registers the built-in blocks)
 

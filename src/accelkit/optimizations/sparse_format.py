@@ -46,7 +46,10 @@ from accelkit.optimizations.base import (
     LayerCounts,
     Optimization,
     OptimizationSpec,
-    block_data,
+    block_data,  # noqa: F401  (re-exported: tests and sibling blocks read cited data through this module)
+    cite,
+    cited,
+    cited_field,
 )
 from accelkit.workload.ir import Operand
 
@@ -64,17 +67,6 @@ Format = Literal["bitmask", "rle", "csr", "csc"]
 
 
 # ---- cited data -----------------------------------------------------------------------------------------------------
-def cited(module: str, key: str) -> Any:
-    return block_data(module)[key]["value"]
-
-
-def cite(module: str, key: str) -> str:
-    """One line naming the source of a cited constant (for notes and ExtraComponent sources)."""
-    entry = block_data(module)[key]
-    s = entry["source"]
-    return f"{s['authors']}, {s['title']}, {s['venue']} {s['year']} ({s['where']}; {entry.get('confidence', '')})"
-
-
 # ---- format arithmetic ----------------------------------------------------------------------------------------------
 def rle_fillers_per_nonzero(density: float, run_bits: int) -> float:
     """Expected filler entries per non-zero for independently placed zeros: sum_j P(run >= j 2^r)."""
@@ -262,8 +254,10 @@ class SparseFormatSpec(OptimizationSpec):
     levels: list[str] = Field(
         default_factory=lambda: ["dram", "glb"], min_length=1, description="memory levels that hold the format"
     )
-    run_bits: int = Field(
-        default_factory=lambda: int(cited("sparse_format", "rle_run_bits")),
+    run_bits: int = cited_field(
+        "sparse_format",
+        "rle_run_bits",
+        cast=int,
         ge=1,
         le=16,
         description="rle: bits of the zero-run field (default 5, Eyeriss RLC); longer runs need filler entries",
@@ -271,8 +265,9 @@ class SparseFormatSpec(OptimizationSpec):
     fallback_dense: bool = Field(
         True, description="store a tensor dense when its encoding would be larger (never above dense)"
     )
-    codec_adds_per_entry: float = Field(
-        default_factory=lambda: float(cited("sparse_format", "codec_adds_per_entry")),
+    codec_adds_per_entry: float = cited_field(
+        "sparse_format",
+        "codec_adds_per_entry",
         ge=0,
         description="codec energy per encoded entry, in accumulator-adder operations (assumption, see data)",
     )

@@ -41,6 +41,7 @@ from accelkit.optimizations.base import (
     Optimization,
     OptimizationError,
     OptimizationSpec,
+    cited_field,
 )
 from accelkit.optimizations.sparse_format import (
     ActivationDensity,
@@ -48,7 +49,6 @@ from accelkit.optimizations.sparse_format import (
     MeasureParams,
     check_levels,
     cite,
-    cited,
 )
 from accelkit.workload.ir import Operand
 
@@ -208,14 +208,16 @@ class ZeroGatingSpec(_ZeroSpec):
     gate_partial_sums: bool = Field(
         True, description="gate the partial-sum read/update at the gated levels (a zero product adds nothing)"
     )
-    mac_residual: float = Field(
-        default_factory=lambda: float(cited("sparsity", "gated_mac_residual")),
+    mac_residual: float = cited_field(
+        "sparsity",
+        "gated_mac_residual",
         ge=0,
         le=1,
         description="energy of a gated MAC as a fraction of a full one (Sparseloop example ERT: 0.065)",
     )
-    read_residual: float = Field(
-        default_factory=lambda: float(cited("sparsity", "gated_read_residual")),
+    read_residual: float = cited_field(
+        "sparsity",
+        "gated_read_residual",
         ge=0,
         le=1,
         description="energy of a gated read as a fraction of a full one",
@@ -240,8 +242,8 @@ class ZeroGating(_ZeroBlock):
             return lc
         det = [o for o in p.operands if o == "input" or layer.has_weights]  # type: ignore[attr-defined]
         p_all = _effectual(layer, det)
-        if p_all >= 1.0:
-            return lc
+        # no early return when nothing is zero: the detection hardware (the zero flags below) still runs, so
+        # energy stays monotone in sparsity (a density of 1.0 must not cost less than 0.97)
         if p.gate_mac:  # type: ignore[attr-defined]
             lc = lc.scale_energy(("mac", "-", "mac"), p_all + (1 - p_all) * p.mac_residual)  # type: ignore[attr-defined]
         levels = _levels(self, ctx)
@@ -275,19 +277,22 @@ class ZeroGating(_ZeroBlock):
 # ---- zero skipping --------------------------------------------------------------------------------------------------
 class ZeroSkippingSpec(_ZeroSpec):
     kind: Literal["zero_skipping"] = "zero_skipping"
-    skip_efficiency: float = Field(
-        default_factory=lambda: float(cited("sparsity", "skip_efficiency")),
+    skip_efficiency: float = cited_field(
+        "sparsity",
+        "skip_efficiency",
         ge=0,
         le=1,
         description="share of the ineffectual cycles actually removed (1 = ideal; below 1 models load imbalance)",
     )
-    intersection_adds_per_op: float = Field(
-        default_factory=lambda: float(cited("sparsity", "intersection_adds_per_op")),
+    intersection_adds_per_op: float = cited_field(
+        "sparsity",
+        "intersection_adds_per_op",
         ge=0,
         description="intersection/lookahead logic energy per effectual MAC, in accumulator adds (assumption)",
     )
-    area_fraction: float = Field(
-        default_factory=lambda: float(cited("sparsity", "skipping_area_fraction")),
+    area_fraction: float = cited_field(
+        "sparsity",
+        "skipping_area_fraction",
         ge=0,
         le=1,
         description="area the skipping logic adds, as a share of the accelerator (Cnvlutin: 4.49%)",

@@ -36,10 +36,10 @@ from accelkit.optimizations.base import (
     Optimization,
     OptimizationError,
     OptimizationSpec,
+    cited_field,
 )
 from accelkit.optimizations.sparse_format import (
     check_levels,
-    cited,
     encoded_entries,
     encoding,
     rle_fillers_per_nonzero,
@@ -210,8 +210,9 @@ class HuffmanSpec(OptimizationSpec):
     levels: list[str] = Field(
         default_factory=lambda: ["dram"], min_length=1, description="levels where the weights stay entropy coded"
     )
-    decoder_adds_per_symbol: float = Field(
-        default_factory=lambda: float(cited("weight_sharing", "huffman_decoder_adds_per_symbol")),
+    decoder_adds_per_symbol: float = cited_field(
+        "weight_sharing",
+        "huffman_decoder_adds_per_symbol",
         ge=0,
         description="decoder energy per symbol in accumulator adds (assumption)",
     )
