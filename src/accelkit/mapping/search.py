@@ -13,8 +13,9 @@ level (ordered factorizations of each remaining loop bound) x a loop order per l
   per level (twelve with the P/Q choice for sliding windows). Under the energy objective the cost is *separable*
   across levels in the order choice: the number of loads of a tile depends on the order of exactly one level,
   the innermost level above it that has a loop indexing the operand. So the best order of each level is found
-  independently (12 per level, not 12^levels); this is exact, and a brute-force test checks it. For latency and
-  EDP objectives the energy-best orders are used and the search over tilings uses the true objective.
+  independently (12 per level, not 12^levels, computed as six per-level sums: :func:`_formula_tables`); this
+  is exact, and a brute-force test checks it. For latency and EDP objectives the energy-best orders are used and
+  the search over tilings uses the true objective.
 * **Exhaustive or sampled.** A layer whose pruned tiling space (all spatial candidates together) is at most
   ``exhaustive_limit`` tilings is searched exhaustively: the result is the optimum of the space. A larger space
   is *sampled* (the mapping's ``info`` says ``exhaustive: False``; not guaranteed optimal): ``max_candidates``
