@@ -42,6 +42,9 @@ def test_grid_serial_stores_every_point_next_to_the_study(small_study: Path) -> 
     # a point's id is the hash of its parameters
     row = res.rows()[0]
     assert row["id"] == point_id(row["params"])
+    # notebook display: the summary and the front
+    html = res._repr_html_()
+    assert "12 points" in html and "<table" in html and front.iloc[0]["id"] in html
 
 
 def test_existing_store_needs_resume_or_fresh(small_study: Path) -> None:

@@ -102,6 +102,21 @@ class StudyResult:
             f"front {s['front']})"
         )
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the summary line and the Pareto front (cells escaped by pandas)."""
+        from html import escape
+
+        s = self.summary()
+        head = (
+            f"<p><b>{escape(str(self.name))}</b>: {s['points']} points, {s['feasible']} feasible, "
+            f"{s['failed']} failed; Pareto front of {s['front']} (objectives: "
+            f"{escape(', '.join(f'{o.metric} ({o.direction})' for o in self.objectives))})</p>"
+        )
+        front = self.pareto()
+        if not len(front):
+            return head + "<p>no feasible point</p>"
+        return head + front.to_html(index=False, escape=True, max_rows=50)
+
     def to_dataframe(self) -> pd.DataFrame:
         """One row per point (sequence order): id, seq, status, feasible, violations, error, the parameters (one
         column per field path) and the metrics (one column each, SI units as named)."""
