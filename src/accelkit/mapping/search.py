@@ -53,6 +53,7 @@ from accelkit.mapping.reuse import (
     AccessCounts,
     fits,
     halo_share,
+    input_extent,
     operand_bits,
     relevant_dims,
     tile_size,
@@ -181,6 +182,17 @@ class UnitCosts:
     leak_j_per_cycle: float = 0.0
 
 
+def _prod(*xs: np.ndarray | float) -> np.ndarray | float:
+    """Product of arrays and numbers, skipping factors that are the number 1."""
+    arrs = [x for x in xs if not (isinstance(x, float | int) and x == 1)]
+    if not arrs:
+        return 1.0
+    out = arrs[0] * arrs[1] if len(arrs) > 1 else arrs[0] * 1.0
+    for x in arrs[2:]:
+        out *= x
+    return out
+
+
 @functools.lru_cache(maxsize=4096)
 def ordered_factorizations(n: int, parts: int) -> np.ndarray:
     """All ``parts``-tuples of positive integers whose product is ``n`` (shape (k, parts)), first = outermost."""
@@ -222,6 +234,15 @@ class _Problem:
         self.free_inner = {
             i for i in range(len(LOOP_DIMS)) if not any(inner.holds(o) and i in self.rel[o] for o in OPERANDS)
         }
+        in_rows, in_cols = input_extent(layer)
+        #: per axis (P/R, Q/S): the window dimension has bound 1 and whole-P (Q) tiles fit the input, so an
+        #: input tile is P_t (Q_t) rows (columns) exactly
+        self.plain_window = (
+            layer.dims[LoopDim.R] == 1 and layer.dims[LoopDim.P] <= in_rows,
+            layer.dims[LoopDim.S] == 1 and layer.dims[LoopDim.Q] <= in_cols,
+        )
+        #: loop dimensions of bound > 1 (the others are 1 in every tiling)
+        self.act = [i for i in range(len(LOOP_DIMS)) if self.dims[i] > 1]
         if layer.transposed:  # R/S index the output, not the input: they join the K class
             self.class_idx = {
                 "NPQ": _CLASS_IDX["NPQ"],
@@ -232,45 +253,74 @@ class _Problem:
             self.class_idx = _CLASS_IDX
 
     # ---- tiles --------------------------------------------------------------------------------------------
-    def tile(self, ext: np.ndarray, operand: Operand) -> np.ndarray:
-        """Tile elements for extents ``ext`` of shape (..., 8, n) (loop dimension on axis -2); shape (..., n).
+    def tile(self, ext: np.ndarray, operand: Operand, scale: np.ndarray | None = None) -> np.ndarray:
+        """Tile elements for extents ``ext`` of shape (..., 8, n) (loop dimension on axis -2), times ``scale``
+        (8, n) or (8, 1) if given; shape (..., n).
 
         The same rule as the reference model (:func:`reuse.tile_size`), on extents clamped to the loop bounds.
         """
         dims = self.dims
-        return tile_size(self.layer, lambda d: np.minimum(ext[..., _DIM_INDEX[d], :], dims[_DIM_INDEX[d]]), operand)
+
+        def e(d: LoopDim) -> np.ndarray | float:
+            i = _DIM_INDEX[d]
+            if dims[i] == 1:  # bound-1 rows are not read
+                return 1.0
+            x = ext[..., i, :] if scale is None else ext[..., i, :] * scale[i]
+            return np.minimum(x, dims[i])
+
+        return tile_size(self.layer, e, operand)
 
     def tiles(self, ext: np.ndarray) -> dict[Operand, np.ndarray]:
-        """:meth:`tile` of every operand, clamping the extents once."""
+        """:meth:`tile` of every operand, clamping the extents once (only the rows of dimensions of bound > 1
+        are read: the others may hold anything)."""
         # a dimension of bound 1 is 1 everywhere; one whose outermost extents stay within its bound (no padded
         # unrolling or tiling) needs no clamping at any level
         top = ext[(0,) * (ext.ndim - 2)] if ext.ndim > 2 else ext
-        over = top.max(axis=-1) > self.dims if top.shape[-1] else np.zeros(8, dtype=bool)
         e: dict[LoopDim, np.ndarray | float] = {}
         for d, i in _DIM_INDEX.items():
             if self.dims[i] == 1:
                 e[d] = 1.0
-            elif over[i]:
+            elif top.shape[-1] and top[i].max() > self.dims[i]:
                 e[d] = np.minimum(ext[..., i, :], self.dims[i])
             else:
                 e[d] = ext[..., i, :]
         shape = ext.shape[:-2] + ext.shape[-1:]
-        out = {o: tile_size(self.layer, e.__getitem__, o) for o in OPERANDS}
+        out = {o: self._tile_of(e, o) for o in OPERANDS}
         return {o: t if np.shape(t) == shape else np.broadcast_to(t, shape) for o, t in out.items()}
+
+    def _tile_of(self, e: dict[LoopDim, np.ndarray | float], o: Operand) -> np.ndarray | float:
+        """:func:`reuse.tile_size` on clamped extents ``e`` (1.0 for dimensions of bound 1), skipping the
+        products by 1 and the window arithmetic along an axis whose window dimension (R or S) has bound 1 and
+        whose tiles never exceed the input (there the rows are P_t exactly: (P_t-1)*stride + 1 >= P_t). Integers
+        throughout, so exactly the reference's values."""
+        if o is Operand.WEIGHT:
+            return _prod(e[LoopDim.G], e[LoopDim.K], e[LoopDim.C], e[LoopDim.R], e[LoopDim.S])
+        lay = self.layer
+        if o is Operand.OUTPUT and not lay.transposed:
+            return _prod(e[LoopDim.N], e[LoopDim.G], e[LoopDim.K], e[LoopDim.P], e[LoopDim.Q])
+        if o is Operand.INPUT and not lay.transposed and self.plain_window[0] and self.plain_window[1]:
+            return _prod(e[LoopDim.N], e[LoopDim.G], e[LoopDim.C], e[LoopDim.P], e[LoopDim.Q])
+        return tile_size(lay, e.__getitem__, o)
 
     def extents(self, T: np.ndarray, s: np.ndarray) -> np.ndarray:
         """Tile extents (L, 8, n): the product of the factors at and below each level (+ spatial above the PEs).
 
-        ``s``: spatial factors, (8,) for all candidates or (8, n) per candidate."""
+        ``s``: spatial factors, (8,) for all candidates or (8, n) per candidate. Only the rows of dimensions of
+        bound > 1 are computed (the others are 1)."""
         ext = np.empty_like(T)
         L, sl = T.shape[0], self.sl
-        ext[-1] = T[-1]
-        if sl == L:  # no per-PE level: the spatial factors multiply every level's tile
-            ext[-1] *= s[:, None] if s.ndim == 1 else s
-        for m in range(L - 2, -1, -1):
-            np.multiply(ext[m + 1], T[m], out=ext[m])
-            if m == sl - 1:  # the first level above the PEs: its tile and every tile above span the array
-                ext[m] *= s[:, None] if s.ndim == 1 else s
+        for i in range(T.shape[1]):
+            if i not in self.act:
+                ext[:, i, :] = 1.0
+                continue
+            si = s[i] if s.ndim == 1 else s[i, :]
+            ext[-1, i] = T[-1, i]
+            if sl == L:  # no per-PE level: the spatial factors multiply every level's tile
+                ext[-1, i] *= si
+            for m in range(L - 2, -1, -1):
+                np.multiply(ext[m + 1, i], T[m, i], out=ext[m, i])
+                if m == sl - 1:  # the first level above the PEs: its tile and every tile above span the array
+                    ext[m, i] *= si
         return ext
 
     def capacity_mask(self, tiles: dict[Operand, np.ndarray]) -> np.ndarray:
@@ -337,12 +387,14 @@ class _Problem:
         ext: np.ndarray | None = None,
         *,
         want_orders: bool = True,
+        spatial: tuple[np.ndarray, dict[Operand, np.ndarray]] | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Objective (n,) and the chosen order index per level (L, n) for temporal factors ``T`` (L, 8, n).
 
         ``s``: spatial factors, (8,) for every candidate or (8, n) per candidate (candidates of several spatial
         unrollings in one batch). Order indices refer to ``mapping.LEVEL_ORDERS``. With ``want_orders=False``
         (energy objective only) the orders are not materialized (``None``): the search asks for the winner's.
+        ``spatial``: the active PEs (n,) and :meth:`_spatial_rel` per operand for ``s``, when the caller has them.
         """
         T = T.astype(np.float64, copy=False)
         L, _, n = T.shape
@@ -357,29 +409,35 @@ class _Problem:
         if tiles is None:
             tiles = self.tiles(ext)
         # products per dimension class and level; every loop dimension is G or in exactly one class
-        PG = T[:, _G, :]  # (L, n)
-        Pc = np.empty((L, 3, n))
+        PG = T[:, _G, :] if self.dims[_G] > 1 else None  # (L, n); None: G = 1 everywhere
+        Pc = np.empty((3, L, n))  # class, level, candidate
         for k, cn in enumerate(CLASS_NAMES):
-            idx = self.class_idx[cn]
-            np.copyto(Pc[:, k, :], T[:, idx[0], :])
+            idx = [i for i in self.class_idx[cn] if self.dims[i] > 1]  # dimensions of bound 1: factor 1
+            if not idx:
+                Pc[k] = 1.0
+                continue
+            np.copyto(Pc[k], T[:, idx[0], :])
             for i in idx[1:]:
-                Pc[:, k, :] *= T[:, i, :]
-        F = PG * Pc[:, 0, :]
-        F *= Pc[:, 1, :]
-        F *= Pc[:, 2, :]  # (L, n)
+                Pc[k] *= T[:, i, :]
+        F = Pc[0] * Pc[1]
+        if PG is not None:
+            F *= PG
+        F *= Pc[2]  # (L, n)
         PF = np.empty((L + 1, n))  # prefix products of whole levels
         PF[0] = 1.0
         for m in range(L):
             np.multiply(PF[m], F[m], out=PF[m + 1])
-        nt = Pc > 1  # (L, 3, n): a non-trivial loop of each class
-        code = (nt[:, 0, :] + 2 * nt[:, 1, :].astype(np.int8) + 4 * nt[:, 2, :].astype(np.int8)).astype(np.intp)
-        g_nt = PG > 1
-        active = np.prod(s, axis=0)  # (n,) or (1,)
+        nt = Pc > 1  # (3, L, n): a non-trivial loop of each class
+        code = nt[0].astype(np.intp)
+        code += 2 * nt[1]
+        code += 4 * nt[2]
+        g_nt = PG > 1 if PG is not None else None
+        active = np.prod(s, axis=0) if spatial is None else spatial[0]  # (n,) or (1,)
         multicast, reduce = arch.noc.multicast, arch.noc.spatial_reduction
         macs = float(self.layer.macs)
         cols = np.arange(n)
         flat_pf = PF.reshape(-1)
-        flat_pc = [Pc[:, k, :].reshape(-1) for k in range(3)]  # (L * n,) each
+        flat_pc = [Pc[k].reshape(-1) for k in range(3)]  # (L * n,) each
         flat_code = code.reshape(-1)
 
         base = np.zeros(n)  # energy with every tile load counted "full" (no order-dependent reuse)
@@ -395,16 +453,20 @@ class _Problem:
         terms: list[tuple[Operand, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray, list]] = []  # type: ignore[type-arg]
         lay = self.layer
         slides = not lay.transposed
+        flat_t: dict[LoopDim, np.ndarray] = {}  # T's P and Q rows, contiguous (L * n,)
 
         for o in OPERANDS:
             chain = self.chains[o]
             b = self.bits[o]
             irr = CLASS_NAMES.index(IRRELEVANT_CLASS[o])
             rel_classes = [k for k in range(3) if k != irr]
-            s_rel = self._spatial_rel(s, o)
-            rel_nt = g_nt | nt[:, rel_classes[0], :] | nt[:, rel_classes[1], :]  # (L, n): a loop indexing o
-            relT = PG * Pc[:, rel_classes[0], :]
-            relT *= Pc[:, rel_classes[1], :]
+            s_rel = self._spatial_rel(s, o) if spatial is None else spatial[1][o]
+            rel_nt = nt[rel_classes[0]] | nt[rel_classes[1]]  # (L, n): a loop indexing o
+            if g_nt is not None:
+                rel_nt |= g_nt
+            relT = Pc[rel_classes[0]] * Pc[rel_classes[1]]
+            if PG is not None:
+                relT *= PG
             rel_prefix = np.empty((L + 1, n))  # distinct tiles above each level: product of relevant factors
             rel_prefix[0] = 1.0
             for m in range(L):
@@ -430,15 +492,23 @@ class _Problem:
                     # sliding-window reuse when the innermost loop indexing the input is P (or Q) at level m*
                     halo = np.ones((2, n))
                     for axis, (dp, dr) in enumerate(((LoopDim.P, LoopDim.R), (LoopDim.Q, LoopDim.S))):
-                        f = T[:, _DIM_INDEX[dp], :].reshape(-1).take(lin)
+                        if self.dims[_DIM_INDEX[dp]] == 1:  # no P (Q) loop anywhere: nothing slides
+                            continue
+                        if dp not in flat_t:
+                            flat_t[dp] = np.ascontiguousarray(T[:, _DIM_INDEX[dp], :]).reshape(-1)
+                        f = flat_t[dp].take(lin)
                         e_p = np.minimum(ext[h, _DIM_INDEX[dp], :], self.dims[_DIM_INDEX[dp]])
-                        e_r = np.minimum(ext[h, _DIM_INDEX[dr], :], self.dims[_DIM_INDEX[dr]])
+                        e_r = (
+                            np.minimum(ext[h, _DIM_INDEX[dr], :], self.dims[_DIM_INDEX[dr]])
+                            if self.dims[_DIM_INDEX[dr]] > 1
+                            else 1.0
+                        )
                         fanout = np.where(ms < sl, s[_DIM_INDEX[dp]], 1.0) if h >= sl else 1.0
                         frac = halo_share(lay, e_p, e_r, fanout, axis)
                         halo[axis] = np.where(has & (f > 1), 1.0 / f + (1.0 - 1.0 / f) * frac, 1.0)
                 if o is not Operand.OUTPUT:
                     if crossing and multicast:  # the parent reads the union of the PEs' tiles (see reuse.py)
-                        union = self.tile(ext[h] * s, o)
+                        union = self.tile(ext[h], o, scale=s)
                         parent_tile = np.minimum(union, tile * s_rel)
                     else:
                         parent_tile = tile * inst
@@ -535,8 +605,8 @@ class _Problem:
                 at = np.flatnonzero(cm == fix_code)
                 if at.size:
                     row[at] = fix_rows[g[fix_rows][:, at].argmax(axis=0)]
-            energy = energy - g[row, cols]
-            best_order[m] = _FIRST[row, cm]
+            energy = energy - g.reshape(-1).take(row * n + cols)
+            best_order[m] = _FIRST.reshape(-1).take(row * 8 + cm)
         if best_order is None or objective == "energy":
             return energy, best_order
         flat_order = best_order.reshape(-1)
@@ -592,12 +662,21 @@ class _Elite:
         allv = np.concatenate([self.val, val])
         allc = np.concatenate([self.cand, cand])
         alli = np.concatenate([self.idx, idx], axis=1)
-        # stable: on equal objectives the candidate seen first wins (as a sequential scan would pick it)
+        # stable: on equal objectives the candidate seen first wins (as a sequential scan would pick it); then
+        # the first occurrence of each distinct tiling, in that order (at most 2 * keep of them: a Python scan)
         order = np.argsort(allv, kind="stable")
-        rows = np.vstack([allc[None, :], alli])[:, order]
-        _, first = np.unique(rows, axis=1, return_index=True)
-        order = order[np.sort(first)][: self.keep]
-        self.val, self.cand, self.idx = allv[order], allc[order], alli[:, order]
+        keys = np.vstack([allc[None, :], alli]).T.tolist()
+        seen: set[tuple[int, ...]] = set()
+        pick = []
+        for j in order.tolist():
+            key = tuple(keys[j])
+            if key not in seen:
+                seen.add(key)
+                pick.append(j)
+                if len(pick) == self.keep:
+                    break
+        sel = np.array(pick, dtype=np.intp)
+        self.val, self.cand, self.idx = allv[sel], allc[sel], alli[:, sel]
 
 
 def search(
@@ -723,6 +802,12 @@ class _Batch:
             self.factors.append(np.concatenate(fs, axis=1) if fs else np.ones((L, 0)))
             self.extents.append(np.concatenate(es, axis=1) if es else np.ones((L, 0)))
         self.spatial = np.stack([p[1] for p in prepared], axis=1) if prepared else np.ones((8, 0))
+        # per spatial candidate: active PEs and the PEs needing distinct data of each operand
+        self.active = np.prod(self.spatial, axis=0)
+        self.spatial_rel = {
+            o: np.broadcast_to(prob._spatial_rel(self.spatial, o), self.active.shape).astype(np.float64)
+            for o in OPERANDS
+        }
 
     def add(self, ci: int, idx: np.ndarray, owner: int = -1) -> None:
         """Queue tilings ``idx`` (8, n) (rows of each dimension's table) of spatial candidate ``ci``."""
@@ -747,8 +832,8 @@ class _Batch:
             n = idx.shape[1]
             self.counter["generated"] += n
             gidx = idx + self.offset[cidx].T  # rows of the side-by-side tables
-            ext = np.empty((L, 8, n))
-            for d in range(8):
+            ext = np.empty((L, 8, n))  # rows of dimensions of bound 1 are never read
+            for d in prob.act:
                 np.take(self.extents[d], gidx[d], axis=1, out=ext[:, d, :])
             tiles = prob.tiles(ext)
             ok = prob.capacity_mask(tiles)
@@ -756,15 +841,19 @@ class _Batch:
                 if not ok.any():
                     continue
                 gidx, idx, cidx, owner = gidx.compress(ok, 1), idx.compress(ok, 1), cidx[ok], owner[ok]
-                ext = ext.compress(ok, axis=2)
+                kept = np.empty((L, 8, int(np.count_nonzero(ok))))  # bound-1 rows not read
+                for d in prob.act:
+                    np.compress(ok, ext[:, d, :], axis=1, out=kept[:, d, :])
+                ext = kept
                 tiles = {o: t.compress(ok, axis=-1) for o, t in tiles.items()}
                 n = cidx.size
-            T = np.empty((L, 8, n))
-            for d in range(8):
+            T = np.empty((L, 8, n))  # rows of dimensions of bound 1 are never read
+            for d in prob.act:
                 np.take(self.factors[d], gidx[d], axis=1, out=T[:, d, :])
             S = self.spatial.take(cidx, axis=1)
             self.counter["evaluated"] += T.shape[2]
-            val, _ = prob.evaluate(T, S, self.objective, tiles, ext, want_orders=False)
+            derived = (self.active.take(cidx), {o: r.take(cidx) for o, r in self.spatial_rel.items()})
+            val, _ = prob.evaluate(T, S, self.objective, tiles, ext, want_orders=False, spatial=derived)
             for e in into:
                 e.offer(val, cidx, idx)
             if self.per_cand is not None:  # the best tiling of each spatial candidate (starts of the local search)
@@ -819,21 +908,22 @@ def _refine(batch: _Batch, elite: _Elite, prepared: list, pair_limit: int, curre
             sizes = prepared[ci][3]
             free = [d for d in range(8) if sizes[d] > 1]
             last = moved_dims.get(w, set())
-            for d in free:
-                if last and last <= {d}:
-                    continue
-                nb = np.repeat(idx[:, None], sizes[d], axis=1)
-                nb[d] = np.arange(sizes[d])
-                batch.add(ci, nb, w)
+            # the neighbourhoods, in this order: each free dimension alone, then each pair (one array in all)
+            hoods: list[tuple[int, ...]] = [(d,) for d in free if not (last and last <= {d})]
             for i, a in enumerate(free):
                 for b in free[i + 1 :]:
-                    if last and last <= {a, b}:
-                        continue
-                    if sizes[a] * sizes[b] <= pair_limit:
-                        nb = np.repeat(idx[:, None], sizes[a] * sizes[b], axis=1)
-                        nb[a] = np.repeat(np.arange(sizes[a]), sizes[b])
-                        nb[b] = np.tile(np.arange(sizes[b]), sizes[a])
-                        batch.add(ci, nb, w)
+                    if not (last and last <= {a, b}) and sizes[a] * sizes[b] <= pair_limit:
+                        hoods.append((a, b))
+            if not hoods:
+                continue
+            lens = [math.prod(sizes[d] for d in h) for h in hoods]
+            nb = np.repeat(idx[:, None], sum(lens), axis=1)
+            at = 0
+            for h, k in zip(hoods, lens, strict=True):
+                for d, rows in zip(h, _grid(tuple(sizes[d] for d in h)), strict=True):
+                    nb[d, at : at + k] = rows
+                at += k
+            batch.add(ci, nb, w)
         val, cidx, idx_all, owner = batch.flush(elite)
         moved = []
         for w in active:
@@ -848,6 +938,15 @@ def _refine(batch: _Batch, elite: _Elite, prepared: list, pair_limit: int, curre
         active = moved
         if not active:
             return
+
+
+@functools.lru_cache(maxsize=1024)
+def _grid(sizes: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    """Row indices of every combination of tables of ``sizes`` rows, the last varying fastest."""
+    if len(sizes) == 1:
+        return (np.arange(sizes[0]),)
+    a, b = sizes
+    return np.repeat(np.arange(a), b), np.tile(np.arange(b), a)
 
 
 def _order_dims(index: int, transposed: bool = False) -> tuple[LoopDim, ...]:
