@@ -7,7 +7,7 @@
   evaluation (the subprocess's import time is excluded from the wall time, included in the peak RSS).
 * **Candidate throughput**: tilings evaluated per second by the vectorized cost model alone
   (``_Problem.evaluate`` on batches of random tilings of ResNet-50 layers, as large as the search's batches:
-  ``search(chunk=...)``, 8,192), and per second of whole search
+  ``search(chunk=...)``, 4,096; the same (L, 8, n) contiguous layout), and per second of whole search
   (``candidates_evaluated`` of the searched mappings / wall time of the evaluation).
 
 The issue's targets (ResNet-50 <= 2 s on 2 cores, peak memory <= 1 GB, >= 1e6 candidate mappings/s) are printed
@@ -86,7 +86,8 @@ def model_throughput(network: str, preset: str, n: int | None = None, repeat: in
         cand = spatial_candidates(layer, arch, arch.dataflow)[0]
         s = np.array([cand.factor(d) for d in LOOP_DIMS], dtype=np.float64)
         tables = [ordered_factorizations(int(r), prob.L) for r in -(-prob.dims // s.astype(np.int64))]
-        T = np.stack([t[rng.integers(0, len(t), n)].T for t in tables], axis=1).astype(np.float64)
+        # (L, 8, n) float64, C-contiguous: the layout of the search's own batches
+        T = np.ascontiguousarray(np.stack([t[rng.integers(0, len(t), n)].T for t in tables], axis=1), np.float64)
         for _ in range(repeat):
             t0, c0 = time.perf_counter(), time.process_time()
             prob.evaluate(T, s, "edp")

@@ -306,13 +306,10 @@ class _Problem:
         """Tile extents (L, 8, n): the product of the factors at and below each level (+ spatial above the PEs).
 
         ``s``: spatial factors, (8,) for all candidates or (8, n) per candidate. Only the rows of dimensions of
-        bound > 1 are computed (the others are 1)."""
+        bound > 1 are computed (the others hold anything: nothing reads them)."""
         ext = np.empty_like(T)
         L, sl = T.shape[0], self.sl
-        for i in range(T.shape[1]):
-            if i not in self.act:
-                ext[:, i, :] = 1.0
-                continue
+        for i in self.act:  # rows of dimensions of bound 1 are left as they are (never read)
             si = s[i] if s.ndim == 1 else s[i, :]
             ext[-1, i] = T[-1, i]
             if sl == L:  # no per-PE level: the spatial factors multiply every level's tile
@@ -453,7 +450,9 @@ class _Problem:
         terms: list[tuple[Operand, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray, list]] = []  # type: ignore[type-arg]
         lay = self.layer
         slides = not lay.transposed
-        flat_t: dict[LoopDim, np.ndarray] = {}  # T's P and Q rows, contiguous (L * n,)
+        # T in one flat array (L * 8 * n,), for its P/Q rows at each candidate's level m*
+        flat_t = T.reshape(-1) if T.flags.c_contiguous else None
+        rows_t: dict[LoopDim, np.ndarray] = {}
 
         for o in OPERANDS:
             chain = self.chains[o]
@@ -464,13 +463,18 @@ class _Problem:
             rel_nt = nt[rel_classes[0]] | nt[rel_classes[1]]  # (L, n): a loop indexing o
             if g_nt is not None:
                 rel_nt |= g_nt
-            relT = Pc[rel_classes[0]] * Pc[rel_classes[1]]
-            if PG is not None:
-                relT *= PG
-            rel_prefix = np.empty((L + 1, n))  # distinct tiles above each level: product of relevant factors
-            rel_prefix[0] = 1.0
-            for m in range(L):
-                np.multiply(rel_prefix[m], relT[m], out=rel_prefix[m + 1])
+            irr_cum: list[np.ndarray] = []  # products of o's irrelevant factors over the levels above each level
+
+            def rel_prefix(h: int, irr: int = irr, irr_cum: list[np.ndarray] = irr_cum) -> np.ndarray:
+                """Distinct tiles of o above level h: the product of its relevant factors at levels < h (all
+                factors over the irrelevant ones; integers, so the quotient is exact)."""
+                if h == 0:
+                    return PF[0]
+                while len(irr_cum) < h:
+                    m = len(irr_cum)
+                    irr_cum.append(Pc[irr, 0].copy() if m == 0 else irr_cum[-1] * Pc[irr, m])
+                return PF[h] / irr_cum[h - 1]
+
             # deepest level above each level with a loop indexing o (-1: none)
             ms_at = [np.full(n, -1, dtype=np.intp)]
             for m in range(L - 1):
@@ -486,17 +490,25 @@ class _Problem:
                 full = np.where(has, flat_pf[lin + n], 1.0)
                 irr_prod = flat_pc[irr].take(lin)
                 # loads saved with o's irrelevant class innermost at m* (when no relevant class runs inside it)
-                reuse = np.where(has & (irr_prod > 1), full - full / irr_prod, 0.0)
+                reuse = full / irr_prod  # full - full / irr_prod is 0 where irr_prod is 1
+                np.subtract(full, reuse, out=reuse)
+                reuse *= has
                 halo = None
                 if o is Operand.INPUT and slides:
                     # sliding-window reuse when the innermost loop indexing the input is P (or Q) at level m*
                     halo = np.ones((2, n))
+                    tl = None  # (m*, dimension 0, candidate) in T's flat layout
                     for axis, (dp, dr) in enumerate(((LoopDim.P, LoopDim.R), (LoopDim.Q, LoopDim.S))):
                         if self.dims[_DIM_INDEX[dp]] == 1:  # no P (Q) loop anywhere: nothing slides
                             continue
-                        if dp not in flat_t:
-                            flat_t[dp] = np.ascontiguousarray(T[:, _DIM_INDEX[dp], :]).reshape(-1)
-                        f = flat_t[dp].take(lin)
+                        if flat_t is None:  # not contiguous: one row at a time
+                            if dp not in rows_t:
+                                rows_t[dp] = np.ascontiguousarray(T[:, _DIM_INDEX[dp], :]).reshape(-1)
+                            f = rows_t[dp].take(lin)
+                        else:
+                            if tl is None:
+                                tl = lin * 8 - cols * 7
+                            f = flat_t.take(tl + _DIM_INDEX[dp] * n)
                         e_p = np.minimum(ext[h, _DIM_INDEX[dp], :], self.dims[_DIM_INDEX[dp]])
                         e_r = (
                             np.minimum(ext[h, _DIM_INDEX[dr], :], self.dims[_DIM_INDEX[dr]])
@@ -505,7 +517,8 @@ class _Problem:
                         )
                         fanout = np.where(ms < sl, s[_DIM_INDEX[dp]], 1.0) if h >= sl else 1.0
                         frac = halo_share(lay, e_p, e_r, fanout, axis)
-                        halo[axis] = np.where(has & (f > 1), 1.0 / f + (1.0 - 1.0 / f) * frac, 1.0)
+                        inv = 1.0 / np.where(has, f, 1.0)  # f = 1: exactly 1.0 below
+                        halo[axis] = inv + (1.0 - inv) * frac
                 if o is not Operand.OUTPUT:
                     if crossing and multicast:  # the parent reads the union of the PEs' tiles (see reuse.py)
                         union = self.tile(ext[h], o, scale=s)
@@ -522,7 +535,7 @@ class _Problem:
                     ww[h] += wh * full
                     rw[p] += wp * full
                 else:
-                    first = rel_prefix[h]
+                    first = rel_prefix(h)
                     inst_up = (s_rel if reduce else inst) if crossing else inst
                     top_bits = self.final_bits  # finished outputs leave at the output precision
                     alpha = tile * (
@@ -562,7 +575,8 @@ class _Problem:
                     if h == 1:  # m* is 0 or none
                         feat[fi, 0] += v
                     else:
-                        flat_feat[fi, lin] += v  # one (m*, candidate) cell per candidate: no repeated index
+                        row = flat_feat[fi]  # one (m*, candidate) cell per candidate: no repeated index
+                        row.put(lin, row.take(lin) + v)
                 gain_levels.update(range(h))
                 terms.append((o, reuse, full, halo, ms, lin, moves))
 
@@ -578,7 +592,7 @@ class _Problem:
                 rw[h] += reads * b / self._width(h) / self._inst(h, active)
             else:
                 updates = macs if per_pe else macs / (s_irr if reduce else 1.0)
-                first_touch = rel_prefix[h] * tiles[o][h] * (active if per_pe else 1.0)
+                first_touch = rel_prefix(h) * tiles[o][h] * (active if per_pe else 1.0)
                 reads_o = np.maximum(updates - first_touch, 0.0)
                 base += updates * b * c.write_j_per_bit[h] + reads_o * (b * c.read_j_per_bit[h])
                 if not per_pe:
@@ -625,9 +639,11 @@ class _Problem:
         rbw = np.array([self.arch.levels[i].read_bandwidth for i in range(L)])
         wbw = np.array([self.arch.levels[i].write_bandwidth for i in range(L)])
         # as evaluate's latency: a DRAM bus is half-duplex (reads + writes), on-chip ports run side by side
-        half = np.array([self.arch.levels[i].kind == "dram" for i in range(L)])[:, None]
-        rc, wc = rw / rbw[:, None], ww / wbw[:, None]
-        cycles = np.maximum(compute, np.max(np.where(half, rc + wc, np.maximum(rc, wc)), axis=0))
+        half = [self.arch.levels[i].kind == "dram" for i in range(L)]
+        cycles = compute.copy()
+        for i in range(L):
+            rc, wc = rw[i] / rbw[i], ww[i] / wbw[i]
+            np.maximum(cycles, rc + wc if half[i] else np.maximum(rc, wc, out=rc), out=cycles)
         if objective == "latency":
             return cycles + energy * 1e-6, best_order  # energy (J << 1) breaks ties only
         return energy * cycles, best_order
@@ -688,7 +704,7 @@ def search(
     dataflow: str | None = None,
     max_candidates: int = 12_000,
     exhaustive_limit: int = 200_000,
-    chunk: int = 1 << 13,
+    chunk: int = 1 << 12,
     seed: int = 0,
     refine_from: int = 8,
     pair_limit: int = 1024,
