@@ -429,7 +429,10 @@ class _Problem:
         code += 2 * nt[1]
         code += 4 * nt[2]
         g_nt = PG > 1 if PG is not None else None
-        active = np.prod(s, axis=0) if spatial is None else spatial[0]  # (n,) or (1,)
+        shared = s.shape[1] == 1  # one spatial unrolling for every candidate: its counts are plain numbers
+        active: np.ndarray | float = np.prod(s, axis=0) if spatial is None else spatial[0]  # (n,) or (1,)
+        if shared and spatial is None:
+            active = float(active[0])
         multicast, reduce = arch.noc.multicast, arch.noc.spatial_reduction
         macs = float(self.layer.macs)
         cols = np.arange(n)
@@ -459,7 +462,12 @@ class _Problem:
             b = self.bits[o]
             irr = CLASS_NAMES.index(IRRELEVANT_CLASS[o])
             rel_classes = [k for k in range(3) if k != irr]
-            s_rel = self._spatial_rel(s, o) if spatial is None else spatial[1][o]
+            if spatial is not None:
+                s_rel = spatial[1][o]
+            else:
+                s_rel = self._spatial_rel(s, o)
+                if shared:
+                    s_rel = float(np.asarray(s_rel).reshape(-1)[0])
             rel_nt = nt[rel_classes[0]] | nt[rel_classes[1]]  # (L, n): a loop indexing o
             if g_nt is not None:
                 rel_nt |= g_nt
@@ -866,10 +874,13 @@ class _Batch:
             T = np.empty((L, 8, n))  # rows of dimensions of bound 1 are never read
             for d in prob.act:
                 np.take(self.factors[d], gidx[d], axis=1, out=T[:, d, :])
-            S = self.spatial.take(cidx, axis=1)
             self.counter["evaluated"] += T.shape[2]
-            derived = (self.active.take(cidx), {o: r.take(cidx) for o, r in self.spatial_rel.items()})
-            val, _ = prob.evaluate(T, S, self.objective, tiles, ext, want_orders=False, spatial=derived)
+            if cidx[0] == cidx[-1] and (cidx == cidx[0]).all():  # one spatial unrolling: shared numbers
+                val, _ = prob.evaluate(T, self.spatial[:, cidx[0]], self.objective, tiles, ext, want_orders=False)
+            else:
+                S = self.spatial.take(cidx, axis=1)
+                derived = (self.active.take(cidx), {o: r.take(cidx) for o, r in self.spatial_rel.items()})
+                val, _ = prob.evaluate(T, S, self.objective, tiles, ext, want_orders=False, spatial=derived)
             for e in into:
                 e.offer(val, cidx, idx)
             if self.per_cand is not None:  # the best tiling of each spatial candidate (starts of the local search)
