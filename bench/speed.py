@@ -7,7 +7,7 @@
   evaluation (the subprocess's import time is excluded from the wall time, included in the peak RSS).
 * **Candidate throughput**: tilings evaluated per second by the vectorized cost model alone
   (``_Problem.evaluate`` on batches of random tilings of ResNet-50 layers, as large as the search's batches:
-  ``search(chunk=...)``, 4,096; the same (L, 8, n) contiguous layout), and per second of whole search
+  ``search(chunk=...)``, 8,192; the same (L, 8, n) contiguous layout), and per second of whole search
   (``candidates_evaluated`` of the searched mappings / wall time of the evaluation).
 
 The issue's targets (ResNet-50 <= 2 s on 2 cores, peak memory <= 1 GB, >= 1e6 candidate mappings/s) are printed

@@ -39,6 +39,7 @@ import numpy as np
 
 from accelkit.errors import AccelkitError
 from accelkit.hardware.accelerator import Accelerator
+from accelkit.mapping._heap import tune_heap
 from accelkit.mapping.dataflows import SpatialCandidate, spatial_candidates
 from accelkit.mapping.mapping import (
     CLASS_DIMS,
@@ -219,6 +220,7 @@ class _Problem:
     """
 
     def __init__(self, layer: Layer, arch: Accelerator, costs: UnitCosts) -> None:
+        tune_heap()  # keep the batches' pages mapped between batches (see _heap.py)
         self.layer = layer
         self.arch = arch
         self.costs = costs
@@ -712,7 +714,7 @@ def search(
     dataflow: str | None = None,
     max_candidates: int = 12_000,
     exhaustive_limit: int = 200_000,
-    chunk: int = 1 << 12,
+    chunk: int = 1 << 13,
     seed: int = 0,
     refine_from: int = 8,
     pair_limit: int = 1024,
