@@ -23,7 +23,10 @@ level (ordered factorizations of each remaining loop bound) x a loop order per l
   local search from the best few tilings overall and the best tiling of each of the most promising spatial
   candidates: each moves to its best neighbour (another factorization of one dimension, or of two at once)
   while that improves the objective.
-* Candidates of all spatial unrollings are evaluated together in batches (the spatial factors are an array).
+* Candidates of all spatial unrollings are evaluated together in batches (the spatial factors are an array) of
+  ``chunk`` tilings. Dimensions of bound 1 are never computed (their rows of the candidate arrays are not read);
+  a batch of one spatial unrolling uses its PE counts as plain numbers. The heap is tuned once per process so
+  that batches do not page-fault their arrays in again (:mod:`accelkit.mapping._heap`; results unchanged).
 
 Costs come in as per-bit read/write energies per level, energy per MAC, per NoC bit and per spatial add.
 """
