@@ -838,9 +838,11 @@ class _Batch:
             for o in OPERANDS
         }
 
-    def add(self, ci: int, idx: np.ndarray, owner: int = -1) -> None:
-        """Queue tilings ``idx`` (8, n) (rows of each dimension's table) of spatial candidate ``ci``."""
-        self.parts.append((ci, idx, np.full(idx.shape[1], owner, dtype=np.intp)))
+    def add(self, ci: int, idx: np.ndarray, owner: int | np.ndarray = -1) -> None:
+        """Queue tilings ``idx`` (8, n) (rows of each dimension's table) of spatial candidate ``ci``; ``owner``:
+        a tag returned with each tiling that fits (one for all, or one per tiling)."""
+        own = owner if isinstance(owner, np.ndarray) else np.full(idx.shape[1], owner, dtype=np.intp)
+        self.parts.append((ci, idx, own))
         self.size += idx.shape[1]
 
     def flush_full(self, elite: _Elite) -> None:
@@ -934,38 +936,63 @@ def _refine(batch: _Batch, elite: _Elite, prepared: list, pair_limit: int, curre
     # already evaluated around the previous tiling (every tiling in them costs at least the current one, which
     # was their best), so they are not evaluated again; this changes no move
     moved_dims: dict[int, set[int]] = {}
+    # every neighbourhood evaluated in this search (spatial candidate, dimensions varied, rows of the others) ->
+    # its best tiling (the first of the least objective, None if none fits): walkers often meet in the same
+    # neighbourhoods, and a tiling's objective does not depend on its batch, so each is evaluated once
+    seen: dict[tuple, tuple[float, int, np.ndarray] | None] = {}  # type: ignore[type-arg]
     for _ in range(32):
+        pending: dict[tuple, int] = {}  # type: ignore[type-arg]
+        plan: dict[int, list[tuple]] = {}  # type: ignore[type-arg]
         for w in active:
             _, ci, idx = current[w]
             sizes = prepared[ci][3]
             free = [d for d in range(8) if sizes[d] > 1]
             last = moved_dims.get(w, set())
-            # the neighbourhoods, in this order: each free dimension alone, then each pair (one array in all)
+            # the neighbourhoods, in this order: each free dimension alone, then each pair
             hoods: list[tuple[int, ...]] = [(d,) for d in free if not (last and last <= {d})]
             for i, a in enumerate(free):
                 for b in free[i + 1 :]:
                     if not (last and last <= {a, b}) and sizes[a] * sizes[b] <= pair_limit:
                         hoods.append((a, b))
-            if not hoods:
+            rows = idx.tolist()
+            keys = [(ci, h, tuple(r for d, r in enumerate(rows) if d not in h)) for h in hoods]
+            plan[w] = keys
+            new = [(h, k) for h, k in zip(hoods, keys, strict=True) if k not in seen and k not in pending]
+            if not new:
                 continue
-            lens = [math.prod(sizes[d] for d in h) for h in hoods]
+            lens = [math.prod(sizes[d] for d in h) for h, _ in new]
             nb = np.repeat(idx[:, None], sum(lens), axis=1)
+            owner = np.empty(sum(lens), dtype=np.intp)
             at = 0
-            for h, k in zip(hoods, lens, strict=True):
-                for d, rows in zip(h, _grid(tuple(sizes[d] for d in h)), strict=True):
-                    nb[d, at : at + k] = rows
-                at += k
-            batch.add(ci, nb, w)
+            for (h, k), n in zip(new, lens, strict=True):
+                for d, r in zip(h, _grid(tuple(sizes[d] for d in h)), strict=True):
+                    nb[d, at : at + n] = r
+                owner[at : at + n] = pending[k] = len(pending)
+                at += n
+            batch.add(ci, nb, owner)
         val, cidx, idx_all, owner = batch.flush(elite)
+        # the first least objective of each neighbourhood (owners come in increasing runs: the order they were added)
+        first: dict[int, int] = {}
+        if val.size:
+            starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+            least = np.repeat(np.minimum.reduceat(val, starts), np.diff(np.r_[starts, val.size]))
+            at_least = np.flatnonzero(val == least)
+            run = owner[at_least]
+            for j in at_least[np.r_[True, run[1:] != run[:-1]]].tolist():
+                first[int(owner[j])] = j
+        for k, hid in pending.items():
+            j = first.get(hid)
+            seen[k] = None if j is None else (float(val[j]), int(cidx[j]), idx_all[:, j].copy())
         moved = []
         for w in active:
-            mine = np.flatnonzero(owner == w)
-            if mine.size == 0:
-                continue
-            j = mine[np.argmin(val[mine])]
-            if val[j] < current[w][0] * (1 - 1e-12):
-                moved_dims[w] = {int(d) for d in np.flatnonzero(idx_all[:, j] != current[w][2])}
-                current[w] = [float(val[j]), int(cidx[j]), idx_all[:, j].copy()]
+            best = None  # the walker's first neighbourhood with the least objective, as one argmin over them all
+            for k in plan.get(w, []):
+                r = seen[k]
+                if r is not None and (best is None or r[0] < best[0]):
+                    best = r
+            if best is not None and best[0] < current[w][0] * (1 - 1e-12):
+                moved_dims[w] = {int(d) for d in np.flatnonzero(best[2] != current[w][2])}
+                current[w] = [best[0], best[1], best[2].copy()]
                 moved.append(w)
         active = moved
         if not active:
