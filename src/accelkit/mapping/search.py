@@ -22,7 +22,7 @@ level (ordered factorizations of each remaining loop bound) x a loop order per l
   tilings, deterministic (seeded), shared among the spatial candidates in proportion to their spaces, then a
   local search from the best few tilings overall and the best tiling of each of the most promising spatial
   candidates: each moves to its best neighbour (another factorization of one dimension, or of two at once)
-  while that improves the objective.
+  while that improves the objective (a neighbourhood several walkers meet is evaluated once).
 * Candidates of all spatial unrollings are evaluated together in batches (the spatial factors are an array) of
   ``chunk`` tilings. Dimensions of bound 1 are never computed (their rows of the candidate arrays are not read);
   a batch of one spatial unrolling uses its PE counts as plain numbers. The heap is tuned once per process so
