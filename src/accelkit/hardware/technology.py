@@ -263,18 +263,19 @@ def _area_factor_nm(from_nm: float, to_nm: float) -> float:
     f_big, _, f_w = _bracket(from_nm)
     if f_w == 0.0:  # from a table node: read (and interpolate along) its row
         return _area_from_table_node(f_big, to_nm)
-    t_big, _, t_w = _bracket(to_nm)
-    if t_w == 0.0:  # to a table node: the reciprocal of the move back
-        return 1.0 / _area_from_table_node(t_big, from_nm)
-    # neither is a table node: pivot on the larger table neighbour of the source
-    return _area_factor_nm(from_nm, float(f_big)) * _area_from_table_node(f_big, to_nm)
+    # from a non-table node: to a table node T, the reciprocal of the move back (T's row); between table nodes,
+    # interpolated linearly in feature size between the two neighbours' values, so the factor is monotone in the
+    # target (pivoting on another row instead mixed two slightly inconsistent rows of the published matrix:
+    # 33 -> 178 nm came out larger than 33 -> 180 nm)
+    return _interpolate(to_nm, lambda t: 1.0 / _area_from_table_node(t, from_nm))
 
 
 def area_factor(from_node_m: float, to_node_m: float) -> float:
     """Area multiplier for moving a design between nodes (Stillmaker & Baas area table).
 
     Exact at table nodes (65 -> 45 nm x0.66, 45 -> 7 nm x0.059); a non-table target is interpolated linearly in
-    feature size along the source's row; a non-table source uses the reciprocal of the move back.
+    feature size along the source's row; a non-table source uses the reciprocal of the move back from each table
+    node, interpolated the same way between table nodes.
     """
     return _area_factor_nm(_node_nm(from_node_m, "from node"), _node_nm(to_node_m, "to node"))
 
