@@ -317,3 +317,26 @@ def test_embedding_lookups_fetch_their_rows() -> None:
 def test_a_word_narrower_than_one_bit_is_rejected() -> None:
     with pytest.raises(SpecError, match=r"memory\[1\]\.width"):
         load_accelerator_spec(_spec(**{"memory.1.width": "0.5 b"}))
+
+
+def test_a_non_overlapped_level_adds_its_transfer_time() -> None:
+    """overlapped: false (a DRAM link the chip does not overlap): the level's cycles add to compute instead of
+    hiding behind it; energy is unchanged for the same mapping."""
+    from accelkit.model.evaluate import layer_cycles
+    from accelkit.presets import load_accelerator_spec
+    from accelkit.spec.paths import patch
+
+    spec = load_accelerator_spec("edge_npu_int8")
+    stalled = patch(spec, {"memory.dram.overlapped": False})
+    arch = accelkit.load_accelerator(stalled)
+    assert layer_cycles(100.0, {"dram": 30.0, "glb": 80.0}, arch) == (130.0, "dram")
+    assert layer_cycles(100.0, {"dram": 30.0, "glb": 120.0}, arch) == (150.0, "glb")  # the larger term bounds
+    assert layer_cycles(100.0, {"dram": 0.0, "glb": 80.0}, arch) == (100.0, "compute")
+    base = accelkit.evaluate("mlperf_tiny_ad", spec, residency="dram", objective="energy")
+    slow = accelkit.evaluate("mlperf_tiny_ad", stalled, residency="dram", objective="energy")
+    for a, b in zip(base.layers, slow.layers, strict=True):
+        dram = b.traffic_bytes["dram"]
+        assert b.cycles >= a.cycles
+        if dram and a.mapping is not None and a.mapping == b.mapping:
+            assert b.cycles > a.compute_cycles
+    assert slow.latency_s > base.latency_s

@@ -34,6 +34,7 @@ class MemoryLevel:
     operands: frozenset[Operand]
     per_pe: bool = False
     double_buffered: bool = False  # halves usable_bits only (see MemoryLevelSpec.double_buffered)
+    overlapped: bool = True  # transfers hide behind compute; False: they add to the latency
     partition: Mapping[Operand, float] | None = None
     interface: str | None = None
     read_energy: float | None = None  # J per word, user override
@@ -135,6 +136,7 @@ class Accelerator:
                     operands=frozenset(Operand(o) for o in m.operands),
                     per_pe=m.per_pe,
                     double_buffered=m.double_buffered,
+                    overlapped=m.overlapped,
                     partition={Operand(k): float(v) for k, v in m.partition.items()} if m.partition else None,
                     interface=m.interface,
                     read_energy=m.read_energy,

@@ -651,12 +651,20 @@ class _Problem:
                 arr[lvl] -= w * chosen
         rbw = np.array([self.arch.levels[i].read_bandwidth for i in range(L)])
         wbw = np.array([self.arch.levels[i].write_bandwidth for i in range(L)])
-        # as evaluate's latency: a DRAM bus is half-duplex (reads + writes), on-chip ports run side by side
+        # as evaluate's latency (model.evaluate.layer_cycles): a DRAM bus is half-duplex (reads + writes), on-chip
+        # ports run side by side; overlapped levels hide behind compute, a non-overlapped level's cycles add
         half = [self.arch.levels[i].kind == "dram" for i in range(L)]
         cycles = compute.copy()
+        stall = None
         for i in range(L):
             rc, wc = rw[i] / rbw[i], ww[i] / wbw[i]
-            np.maximum(cycles, rc + wc if half[i] else np.maximum(rc, wc, out=rc), out=cycles)
+            level = rc + wc if half[i] else np.maximum(rc, wc, out=rc)
+            if self.arch.levels[i].overlapped:
+                np.maximum(cycles, level, out=cycles)
+            else:
+                stall = level if stall is None else stall + level
+        if stall is not None:
+            cycles = cycles + stall
         if objective == "latency":
             return cycles + energy * 1e-6, best_order  # energy (J << 1) breaks ties only
         return energy * cycles, best_order

@@ -13,9 +13,11 @@ Modelling conventions (stated once; the closing notes of the cost-model issue di
   Keeping activations on chip for a model that does not fit is the layer-fusion block's job.
 * **Non-MAC layers** (pooling, elementwise, data movement) run on a vector datapath with one lane per PE: their
   operations cost one accumulator-width add each; their data is staged through the innermost shared level.
-* **Latency.** A level's transfers overlap with compute (double buffering); a layer takes the longest of its
-  compute cycles and every level's read and write cycles at its bandwidth (a DRAM bus is half-duplex: its reads
-  and writes add up; on-chip read and write ports work side by side). Stall = latency - compute.
+* **Latency.** A level's transfers overlap with compute (prefetching, double buffering) unless the level says
+  ``overlapped: false``: a layer takes the longest of its compute cycles and every overlapped level's read and
+  write cycles at its bandwidth, plus the cycles of every non-overlapped level, which stall compute (a DRAM bus
+  is half-duplex: its reads and writes add up; on-chip read and write ports work side by side). The mapper's
+  latency and EDP objectives use the same rule. Stall = latency - compute.
 * **Clock network.** Every clocked sink -- each flip-flop bit of a register file priced as a flip-flop array, the
   operand/pipeline/accumulator registers of every MAC unit, one clock pin per latch-memory row and per SRAM bank
   (an SRAM macro's internal clocking is inside its per-access energy) -- sees its clock toggle every cycle:
@@ -385,6 +387,20 @@ def _cost_key(costs: Any) -> tuple[float, ...]:
     return tuple(float(f"{v / scale:.10g}") for v in values)
 
 
+def layer_cycles(compute: float, level_cycles: dict[str, float], arch: Accelerator) -> tuple[float, str]:
+    """A layer's cycles and what bounds them: overlapped levels' transfers hide behind compute (the longest of
+    them all counts), a non-overlapped level's transfers stall compute and add (``MemoryLevel.overlapped``)."""
+    hidden = {n: c for n, c in level_cycles.items() if arch.level(n).overlapped}
+    stalls = {n: c for n, c in level_cycles.items() if not arch.level(n).overlapped}
+    busy = max([compute, *hidden.values()])
+    cycles = busy + sum(stalls.values())
+    if cycles == compute:
+        return cycles, "compute"
+    candidates = {**{n: c for n, c in hidden.items() if c == busy and c > compute}, **stalls}
+    bound = max(candidates, key=lambda n: candidates[n]) if candidates else "compute"
+    return cycles, bound
+
+
 def _level_cycles(counts_bits: dict[str, tuple[float, float]], arch: Accelerator, active: int) -> dict[str, float]:
     out = {}
     for lv, inst in zip(arch.levels, arch.instances, strict=True):
@@ -543,9 +559,7 @@ def _map_layers(
                 rd, wr = level_bits[x.component]
                 level_bits[x.component] = (rd + x.count, wr) if x.action.endswith("read") else (rd, wr + x.count)
         lc_cycles = _level_cycles(level_bits, map_arch, counts.active_pes)
-        bound_level = max(lc_cycles, key=lambda k: lc_cycles[k]) if lc_cycles else None
-        cycles = max([compute, *lc_cycles.values()])
-        bound = "compute" if cycles == compute else str(bound_level)
+        cycles, bound = layer_cycles(compute, lc_cycles, map_arch)
         # the clock network ticks every cycle the layer runs, stalls included (no clock gating in the baseline;
         # the clock_gating block scales this row through energy_factor[CLOCK_KEY])
         clock_e = cycles * priced.clock_j_per_cycle * lc.energy_factor.get(CLOCK_KEY, 1.0)

@@ -172,8 +172,14 @@ class MemoryLevelSpec(SpecModel):
         default=False,
         description="only halves the usable capacity: the mapper's tiles (and each partition's) and the whole-model "
         "on-chip residency check get half of it, the other half being the next tile's buffer. Nothing else "
-        "changes: latency already overlaps every level's transfers with compute whether or not a level is "
-        "double-buffered, and energy, area and leakage are those of the full capacity",
+        "changes: whether transfers hide behind compute is the separate 'overlapped' field, and energy, area "
+        "and leakage are those of the full capacity",
+    )
+    overlapped: bool = Field(
+        default=True,
+        description="whether this level's transfers overlap with compute (prefetching, double buffering); false: "
+        "compute waits while the level transfers, so its cycles add to the layer's latency instead of hiding "
+        "behind it (e.g. a DRAM link the chip does not overlap)",
     )
     interface: str | None = Field(default=None, description="DRAM interface: LPDDR2, LPDDR4, LPDDR5, DDR4, HBM2")
     read_energy: Joules | None = Field(default=None, description="override: energy per word read, e.g. '2.1 pJ'")
