@@ -14,11 +14,10 @@ from typing import Annotated, Any
 import typer
 import yaml
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from accelkit import __version__
-from accelkit.cli_support import cli_errors
+from accelkit.cli_support import cli_errors, progress_bar
 from accelkit.cli_support import console as _out
 from accelkit.cli_support import state as cli_state
 from accelkit.errors import AccelkitError
@@ -380,7 +379,6 @@ def evaluate_cmd(
 
     Give a study file (its blocks are applied), or --network and --accelerator.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from accelkit.model import evaluate
 
@@ -389,21 +387,7 @@ def evaluate_cmd(
     if study is None and (network is None or accelerator is None):
         raise AccelkitError("missing input: give a study file, or both --network and --accelerator")
     console = _out()
-    with Progress(
-        TextColumn("mapping"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=as_json,
-    ) as bar:
-        task = bar.add_task("", total=None)
-
-        def progress(i: int, n: int, name: str) -> None:
-            bar.update(task, total=n, completed=i, description=name)
-
+    with progress_bar("mapping", disable=as_json) as progress:
         ev = evaluate(
             study if study is not None else network,
             None if study is not None else accelerator,
@@ -432,24 +416,10 @@ def attribute_cmd(
     csv: Annotated[Path | None, typer.Option("--csv", help="Also write the per-block table to this CSV file.")] = None,
 ) -> None:
     """The individual and combined effect of each block of a study: alone, marginal, Shapley, literature range."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from accelkit.attribution import attribute
 
-    with Progress(
-        TextColumn("evaluating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=as_json,
-    ) as bar:
-        task = bar.add_task("", total=None)
-
-        def progress(i: int, n: int) -> None:
-            bar.update(task, total=n, completed=i)
-
+    with progress_bar("evaluating", disable=as_json) as progress:
         att = attribute(study, primary_metric=metric, progress=progress)
     if csv is not None:
         att.to_dataframe().to_csv(csv, index=False)
@@ -798,16 +768,8 @@ def demo() -> None:
         )
     console.print(table)
     study = study_path("demo_kws_tinyml")
-    with Progress(
-        TextColumn("attributing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=None)
-        att = attribute(study, progress=lambda i, n: bar.update(task, total=n, completed=i))
+    with progress_bar("attributing") as progress:
+        att = attribute(study, progress=progress)
     console.print()
     _print_evaluation(console, att.baseline, show_mappings=False)
     console.print()

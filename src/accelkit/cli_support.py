@@ -5,8 +5,9 @@ Lives apart from ``cli.py`` so sub-apps (``kit/cli.py``) need not import the mai
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import typer
@@ -25,6 +26,30 @@ def console() -> Console:
     if not out.is_terminal:
         out = Console(soft_wrap=False, width=200)
     return out
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, *, disable: bool = False) -> Iterator[Callable[..., None]]:
+    """A transient progress bar on stderr (done / total, what is running, elapsed time); yields
+    ``update(done, total, what="")``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=disable,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(done: int, total: int, what: str = "") -> None:
+            bar.update(task, total=total, completed=done, description=what)
+
+        yield update
 
 
 def cli_errors(fn: F) -> F:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from accelkit.cli_support import cli_errors
+from accelkit.cli_support import cli_errors, progress_bar
 from accelkit.errors import AccelkitError
 
 
@@ -28,8 +28,6 @@ def report_cmd(
 ) -> None:
     """Write a self-contained HTML report: design summary, inputs, per-layer table, breakdowns, roofline,
     attribution, literature comparison with sources, Pareto front (stores) and provenance."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from accelkit.report.html import store_report, study_report
 
@@ -39,19 +37,7 @@ def report_cmd(
         raise AccelkitError(f"{source!r}: expected a study YAML file or an explorer store (.db)")
     if not src.is_file():
         raise AccelkitError(f"{source}: file not found")
-    with Progress(
-        TextColumn("evaluating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=None)
-
-        def progress(i: int, n: int) -> None:
-            bar.update(task, total=n, completed=i)
-
+    with progress_bar("evaluating") as progress:
         if is_store:
             html = store_report(src, attribution=bool(attribution), progress=progress)
         else:
