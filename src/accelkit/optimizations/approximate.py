@@ -64,6 +64,7 @@ class ApproximateMultiplier(Optimization):
     kind = "approximate_multiplier"
     catalog_ids = ("approximate-multipliers",)
     conflicts = ("bit_serial",)
+    conflict_reason = "the cited approximate designs are 8x8 parallel multipliers, not bit-serial units"
     summary = "approximate multipliers (EvoApproxLib 8x8): less MAC energy and area at an arithmetic error"
     order = 55
     metrics = ("energy", "area", "accuracy")

@@ -190,8 +190,9 @@ class Optimization:
     kind: ClassVar[str] = ""
     #: catalog technique ids this block models (``accelkit kit show`` links back)
     catalog_ids: ClassVar[tuple[str, ...]] = ()
-    #: kinds this block can never be combined with
+    #: kinds this block can never be combined with, and why (shown in the error)
     conflicts: ClassVar[tuple[str, ...]] = ()
+    conflict_reason: ClassVar[str | None] = None
     #: application order among blocks (lower first); ties broken by kind
     order: ClassVar[int] = 50
     #: at most one enabled block of this kind (its effect would otherwise be applied twice); False where repeats
@@ -251,7 +252,8 @@ class Optimization:
     def conflict_with(self, other: Optimization) -> str | None:
         """Why this block cannot be combined with ``other`` (None if it can). Default: the ``conflicts`` list."""
         if other.kind in self.conflicts:
-            return f"{self.kind!r} cannot be combined with {other.kind!r}"
+            why = f": {self.conflict_reason}" if self.conflict_reason else ""
+            return f"{self.kind!r} cannot be combined with {other.kind!r}{why}"
         return None
 
     def check(self, net: Network, arch: Accelerator) -> list[tuple[str, str]]:

@@ -90,6 +90,7 @@ class BitSerial(Optimization):
     kind = "bit_serial"
     catalog_ids = ("bit-serial-precision-scalable", "bit-level-composable-pe")
     conflicts = ("approximate_multiplier",)
+    conflict_reason = "the cited approximate designs are 8x8 parallel multipliers, not bit-serial units"
     summary = "bit-serial / precision-scalable PEs: cycles and MAC energy follow each layer's bits"
     order = 60
     metrics = ("energy", "latency", "throughput", "area")

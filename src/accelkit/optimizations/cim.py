@@ -159,6 +159,10 @@ def cim_eligible(layer: Layer, depthwise: bool) -> bool:
 class InMemoryCompute(Optimization):
     #: blocks that change the digital datapath's counts, which the macro model replaces: their effect (and cost)
     #: would be dropped or misapplied, so the combination is refused rather than silently wrong
+    conflict_reason: ClassVar[str | None] = (
+        "the CIM macro model replaces the digital datapath's counts (MAC energy, cycles, the weights' path into "
+        "the PEs), so that block's effect would be dropped or misapplied"
+    )
     conflicts: ClassVar[tuple[str, ...]] = (
         "bit_serial",
         "approximate_multiplier",
