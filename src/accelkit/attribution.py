@@ -242,8 +242,14 @@ def attribute(
                 run(frozenset(combo))
     base, combined = run(frozenset()), run(full)
 
+    # every metric of an evaluation read once: the Shapley sums read each subset's metrics many times, and the
+    # footprint walks the whole network (network_stats) on every read
+    metric_values: dict[int, dict[str, float]] = {}
+
     def value(ev: Evaluation, m: str) -> float:
-        return float(METRICS[m][0](ev))
+        if id(ev) not in metric_values:  # evaluations live on in ``evals``, so their ids stay unique
+            metric_values[id(ev)] = {name: float(get(ev)) for name, (get, _) in METRICS.items()}
+        return metric_values[id(ev)][m]
 
     effects = []
     for i, b in enumerate(chosen):
