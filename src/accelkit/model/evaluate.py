@@ -344,9 +344,9 @@ def _cast_to_datapath(net: Network, arch: Accelerator) -> tuple[Network, list[st
     kept_tensors = set()
     for layer in net.layers:
         kept = set(layer.attrs.get(QUANTIZED, ()))
-        if Operand.OUTPUT.value in kept or Operand.OUTPUT in kept:
+        if Operand.OUTPUT in kept:  # a StrEnum: equal to its name
             kept_tensors.update(net.base_tensor(t) for t in layer.outputs)
-        if Operand.INPUT.value in kept or Operand.INPUT in kept:
+        if Operand.INPUT in kept:
             kept_tensors.update(net.base_tensor(t) for t in layer.inputs if net.base_tensor(t) in net.inputs)
     act = target[Operand.INPUT]
     tensors = dict(net.tensors)
