@@ -20,9 +20,18 @@ def _tick(node: str, volts: float, sinks: float = 1000) -> float:
     return estimate_energy(q, "tick", Technology.from_spec(node, volts, "100 MHz")).value
 
 
-def test_reference_value_is_pin_times_tree_times_v_squared() -> None:
-    # 45 nm, 0.9 V: 1000 x 0.91 fF x (1 + 1.0) x 0.81 V^2
-    assert _tick("45 nm", 0.9) == pytest.approx(1000 * 0.91e-15 * 2.0 * 0.81, rel=1e-9)
+def test_reference_value_is_network_plus_flip_flop_internal_energy() -> None:
+    # 45 nm, 0.9 V: 1000 x (0.91 fF x (1 + 1.0) + 6.92 fJ / (1.1 V)^2) x 0.81 V^2 -- the Nangate DFF_X1 clock pin
+    # with its share of the tree, plus the flip-flop's own clock nodes (liberty internal power, at 1.1 V)
+    per_sink_f = 0.91e-15 * 2.0 + 6.92e-15 / 1.1**2
+    assert _tick("45 nm", 0.9) == pytest.approx(1000 * per_sink_f * 0.81, rel=1e-9)
+
+
+def test_flip_flop_internal_energy_is_read_from_the_liberty() -> None:
+    e = estimate_energy(Q, "tick", Technology.from_spec("45 nm", 1.1, "100 MHz"))
+    assert "clock_45nm.yaml:dff_internal_clock_energy" in e.source
+    # at the liberty's own corner a held flip-flop costs its internal 6.92 fJ plus the pin and tree it loads
+    assert e.value / 1000 == pytest.approx(6.92e-15 + 0.91e-15 * 2.0 * 1.21, rel=1e-9)
 
 
 def test_scales_with_v_squared_at_one_node() -> None:

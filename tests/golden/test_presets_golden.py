@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import accelkit
+from accelkit.model.evaluate import LayerResult
 from accelkit.workload.builder import NetworkBuilder
 from accelkit.workload.zoo import get_network
 
@@ -23,9 +24,10 @@ def test_edge_npu_reaches_256_macs_per_cycle() -> None:
 
 @pytest.fixture(scope="module")
 def eyeriss_alexnet() -> accelkit.Evaluation:
-    """Eyeriss as built and measured (JSSC 2017): the eyeriss_v1 preset plus the chip's two sparsity features, as
-    blocks, with the published per-layer zero fractions of the ifmaps (Table V): zero-ifmap gating in the PEs and
-    run-length coding of feature maps on the DRAM link (5-bit runs). Neither changes the mapping."""
+    """Eyeriss as built and measured (JSSC 2017): the eyeriss_v1 preset plus three features of the chip, as blocks:
+    zero-ifmap gating in the PEs and run-length coding of feature maps on the DRAM link (5-bit runs), with the
+    published per-layer zero fractions of the ifmaps (Table V), and clock gating of the PEs a layer leaves idle
+    ("the PEs that are not covered by any sets are clock gated to save energy consumption", Sec. IV)."""
     from accelkit.optimizations.sparse_format import cited
 
     full = get_network("alexnet", batch=4)
@@ -36,6 +38,7 @@ def eyeriss_alexnet() -> accelkit.Evaluation:
         {"kind": "zero_gating", "activation_density": density},
         {"kind": "sparse_format", "format": "rle", "operands": ["input", "output"], "levels": ["dram"],
          "activation_density": density},
+        {"kind": "clock_gating", "gate": "pes"},
     ]  # fmt: skip
     return accelkit.evaluate(net, "eyeriss_v1", objective="edp", optimizations=chip)
 
@@ -49,14 +52,12 @@ def test_eyeriss_active_pes_per_layer(eyeriss_alexnet: accelkit.Evaluation) -> N
         assert r.mapping.active_pes == pytest.approx(pub[r.name], rel=0.05), r.name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="284 vs 208.5 MB (1.36x): with DDR3-priced DRAM the mapper trades DRAM re-reads for GLB traffic; the "
-    "chip's ifmap/psum buffering across PE sets (Eyeriss's multicast of overlapping ifmap rows) is not modelled",
-)
 def test_eyeriss_glb_traffic_within_20_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
-    """208.5 MB of global-buffer traffic per batch of 4 over CONV1-5 (JSSC 2017)."""
-    glb = sum(r.traffic_bytes["glb"] for r in _conv_rows(eyeriss_alexnet))
+    """208.5 MB of global-buffer traffic per batch of 4 over CONV1-5 (JSSC 2017): the paper's global buffer is
+    both parts, the 100 kB ifmap/psum buffer and the 8 kB filter prefetch buffer (248 MB modelled, +19%). GLB
+    traffic is loosely pinned by the objective: many mappings have nearly the same latency, and minimizing energy
+    alone gives 160 MB, latency alone 575 MB; per layer the EDP mappings are 0.7x (CONV2) to 1.8x (CONV1) the chip's."""
+    glb = sum(r.traffic_bytes["glb"] + r.traffic_bytes["glb_filter"] for r in _conv_rows(eyeriss_alexnet))
     assert glb == pytest.approx(eyeriss_alexnet.accelerator.published["glb_bytes_per_batch"], rel=0.20)
 
 
@@ -72,33 +73,66 @@ def _chip_power_w(ev: accelkit.Evaluation) -> float:
     return chip_energy / latency + ev.priced.leakage_w
 
 
-_CHIP_POWER_GAP = (
-    "133 mW vs 278 mW (-52%) as built (zero-ifmap gating, RLC feature maps, DRAM transfers not overlapped, so "
-    "32.7 fps): with the clock network priced the model still lacks the chip's control, pipeline and configuration "
-    "logic and the flip-flops' internal clock power, about half the chip's power"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=_CHIP_POWER_GAP)
 def test_eyeriss_chip_power_within_20_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
     """AlexNet CONV1-5, batch 4, 1 V, 200 MHz: chip power 278 mW (JSSC 2017), within +-20%."""
     assert _chip_power_w(eyeriss_alexnet) == pytest.approx(0.278, rel=0.20)
 
 
-@pytest.mark.xfail(strict=True, reason=_CHIP_POWER_GAP)
 def test_eyeriss_chip_power_within_15_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
-    """The issue's target: chip power within +-15% of 278 mW."""
+    """The issue's target: chip power within +-15% of 278 mW (263 mW modelled, -5%; the clock network, with the
+    flip-flops' own clock energy read from the Nangate45 liberty, is 66% of it -- see the share tests below)."""
     assert _chip_power_w(eyeriss_alexnet) == pytest.approx(
         eyeriss_alexnet.accelerator.published["chip_power_w"], rel=0.15
     )
 
 
-def test_eyeriss_clock_share_is_plausible(eyeriss_alexnet: accelkit.Evaluation) -> None:
-    """A check of the clock model, not a calibration: the clock network takes a share between EIE's 20% of PE
-    power and the Eyeriss text's 'the rest [after <10% ALU and up to 45% data movement] is mostly the clock'."""
-    conv = _conv_rows(eyeriss_alexnet)
-    clock_w = sum(r.energy_by_level_j["clock"] for r in conv) / sum(r.latency_s for r in conv)
-    assert 0.10 <= clock_w / _chip_power_w(eyeriss_alexnet) <= 0.55
+def test_eyeriss_per_layer_power_within_15_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
+    """Table V: 332, 288, 266, 235, 236 mW for CONV1-5 (modelled 292, 258, 260, 252, 250: the spread between layers
+    is half the chip's, since the modelled clock network does not depend on the data)."""
+    pub = eyeriss_alexnet.accelerator.published["per_layer_power_mw"]
+    for r in _conv_rows(eyeriss_alexnet):
+        chip_w = (r.energy_j - r.energy_by_level_j["dram"]) / r.latency_s + eyeriss_alexnet.priced.leakage_w
+        assert chip_w * 1e3 == pytest.approx(pub[r.name], rel=0.15), r.name
+
+
+def _shares(r: LayerResult) -> dict[str, float]:
+    """One layer's chip power split as the JSSC text splits it (Fig. 16): ALUs, data movement (spads, GLB, NoC)."""
+    e = r.energy_by_level_j
+    chip = r.energy_j - e["dram"]
+    moving = sum(e[k] for k in ("glb", "glb_filter", "fspad", "spad", "noc"))
+    return {
+        "alu": (e["mac"] + e["adder"]) / chip,
+        "moving": moving / chip,
+        "clock": e["clock"] / chip,
+        "spads": (e["fspad"] + e["spad"]) / chip,
+    }
+
+
+def test_eyeriss_power_split_agrees_with_the_text(eyeriss_alexnet: accelkit.Evaluation) -> None:
+    """JSSC 2017, Sec. V (Fig. 16 is a post-layout simulation of CONV1 and CONV5): "the ALUs only account for less
+    than 10% of the total power, while data movement related components, including spads, GLB, and NoC, account
+    for up to 45%", and "besides the clock network, the spads dominate on-chip power consumption"."""
+    for r in _conv_rows(eyeriss_alexnet):
+        s = _shares(r)
+        assert s["alu"] < 0.10, r.name
+        assert s["moving"] <= 0.45, r.name
+        others = {k: v for k, v in r.energy_by_level_j.items() if k not in ("dram", "clock", "fspad", "spad")}
+        assert r.energy_by_level_j["fspad"] + r.energy_by_level_j["spad"] > max(others.values()), r.name
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="29% vs about 45% in CONV1, the clock network 63%: with every scratchpad register clocked every cycle "
+    "and the flip-flops' internal clock energy read from the Nangate45 liberty, the model's clock is larger and "
+    "its data movement smaller than Fig. 16 shows (third-party readings of its pie charts give the clock 33-45%), "
+    "so the chip-power agreement (263 vs 278 mW) is partly one error compensating another; word-level clock "
+    "gating of register files, which synthesis flows infer, is not modelled",
+)
+def test_eyeriss_conv1_data_movement_share_near_45_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
+    """Reading "up to 45%" as CONV1's share (the text says spad and ALU power is much lower in CONV5, whose ifmaps
+    are mostly zeros, so CONV1 is the larger of the two layers of Fig. 16): within 5 points of 45%."""
+    conv1 = next(r for r in _conv_rows(eyeriss_alexnet) if r.name == "conv1")
+    assert _shares(conv1)["moving"] == pytest.approx(0.45, abs=0.05)
 
 
 def test_eyeriss_alexnet_throughput(eyeriss_alexnet: accelkit.Evaluation) -> None:
@@ -154,8 +188,8 @@ def test_tinyml_reaches_10_gmacs_within_its_power_envelope(tinyml_peak: accelkit
 
 @pytest.mark.xfail(
     strict=True,
-    reason="338 vs 600 GMAC/s/W (-44%; 359 without the clock network) at the peak-throughput mapping (the EDP "
-    "mapping reached 543 GMAC/s/W at 7.7 GMAC/s before the clock network was priced): the generic PE array "
+    reason="289 vs 600 GMAC/s/W (-52%) at the peak-throughput mapping (the clock network, with the flip-flops' "
+    "internal clock energy, is part of it: 360 GMAC/s/W without any clock): the generic PE array "
     "streams inputs and weights from a banked L1 for every MAC, where GAP8's convolution engine reuses them in "
     "line buffers",
 )

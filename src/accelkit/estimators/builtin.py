@@ -11,10 +11,11 @@
 * ``dram_interface_table`` (dram): pJ/bit by interface (LPDDR2 from EIE, HBM2 from O'Connor et al. MICRO 2017,
   ...); not scaled with the logic node.
 * ``wire_noc`` (noc): 0.24 pJ/bit/mm (Keckler et al. 2011) x (V / 0.9 V)^2 per hop, plus an optional router.
-* ``pin_capacitance_clock`` (clock): energy of one clock cycle ``sinks x C_pin x (1 + tree overhead) x V^2``,
-  C_pin the Nangate 45 nm DFF_X1 clock-pin capacitance moved to the node with the Stillmaker & Baas capacitance
-  ratio (their energy fits at equal supply); the supply enters as V^2 exactly (a full-swing clock). What counts as
-  a sink is decided by :func:`clock_sinks`.
+* ``pin_capacitance_clock`` (clock): energy of one clock cycle
+  ``sinks x (C_pin x (1 + tree overhead) + C_internal) x V^2``, C_pin the Nangate 45 nm DFF_X1 clock-pin
+  capacitance and C_internal its internal clock energy per cycle over (1.1 V)^2, both moved to the node with the
+  Stillmaker & Baas capacitance ratio (their energy fits at equal supply); the supply enters as V^2 exactly (a
+  full-swing clock). What counts as a sink is decided by :func:`clock_sinks`.
 
 Logic and SRAM energies are characterised at 45 nm, 0.9 V and scaled with
 :func:`accelkit.hardware.technology.energy_factor`; areas with :func:`~accelkit.hardware.technology.area_factor`.
@@ -588,12 +589,17 @@ class WireNoc(Estimator):
 _C = "clock_45nm"
 #: supply at which the node-to-node capacitance ratio is read from the Stillmaker energy fits
 _CAP_RATIO_VOLTAGE_V = 0.9
+#: supply at which the liberty's internal clock energy was characterized (NangateOpenCellLibrary typical corner)
+_LIBERTY_VOLTAGE_V = 1.1
 
 
 def clock_capacitance_per_sink_f(tech: Technology) -> _Part:
-    """Switched clock capacitance per sink at ``tech``'s node: ``C_pin (1 + tree overhead)`` scaled from 45 nm."""
+    """Switched clock capacitance per sink at ``tech``'s node, scaled from 45 nm: ``C_pin (1 + tree overhead)``
+    the network charges, plus ``C_internal`` (the flip-flop's internal clock energy per cycle over the liberty's
+    supply squared)."""
     c_pin = _si(_C, "dff_clock_pin_capacitance")
     k_tree = _si(_C, "clock_tree_overhead")
+    c_int = _si(_C, "dff_internal_clock_energy") / _LIBERTY_VOLTAGE_V**2
     if abs(tech.node_m - REFERENCE_NODE_M) < 1e-15 and tech.flavor is None:
         ratio, law = 1.0, ""
     else:
@@ -601,10 +607,14 @@ def clock_capacitance_per_sink_f(tech: Technology) -> _Part:
         ratio = energy_factor(REFERENCE_NODE_M, v, tech.node_m, v, to_flavor=tech.flavor)
         law = f" x C(45 nm -> {tech.node_nm:g} nm) {ratio:.4g} (Stillmaker & Baas energy fits at equal {v:g} V)"
     return _Part(
-        c_pin * (1.0 + k_tree) * ratio,
+        (c_pin * (1.0 + k_tree) + c_int) * ratio,
         weakest(str(_entry(_C, "dff_clock_pin_capacitance")["confidence"]), "assumption"),
-        (_cite(_C, "dff_clock_pin_capacitance"), _cite(_C, "clock_tree_overhead")),
-        f"C_pin {c_pin * 1e15:g} fF x (1 + tree {k_tree:g}){law}",
+        (
+            _cite(_C, "dff_clock_pin_capacitance"),
+            _cite(_C, "dff_internal_clock_energy"),
+            _cite(_C, "clock_tree_overhead"),
+        ),
+        f"(C_pin {c_pin * 1e15:g} fF x (1 + tree {k_tree:g}) + C_internal {c_int * 1e15:.3g} fF){law}",
     )
 
 
