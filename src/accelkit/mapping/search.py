@@ -805,6 +805,7 @@ def search(
             "candidates_generated": counter["generated"],
             "candidates_evaluated": counter["evaluated"],
             "exhaustive": not sample,
+            "space": space,
             "dataflow": cand.dataflow,
         },
     )
