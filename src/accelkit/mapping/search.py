@@ -780,6 +780,19 @@ def search(
             starts.setdefault((ci, tuple(i)), v)
         batch.per_cand = None
         _refine(batch, elite, prepared, pair_limit, [[v, c, np.array(i)] for (c, i), v in starts.items()])
+        # the best tiling carried over to the other promising spatial unrollings: the tiling nearest to it in each
+        # one's tables (the same factor per level where it can be), searched locally from there -- two unrollings
+        # often share their best temporal structure, which random samples of the other one rarely hit
+        best_ci = int(elite.cand[0])
+        others = [ci for ci, _ in ranked if ci != best_ci]
+        if others:
+            _refine(
+                batch,
+                elite,
+                prepared,
+                pair_limit,
+                [[math.inf, ci, _nearest(prepared, best_ci, elite.idx[:, 0], ci)] for ci in others],
+            )
     if elite.val.size == 0:
         raise MappingError(
             f"layer {layer.name!r} ({layer.kind_label}, dims "
@@ -933,6 +946,17 @@ def _split(
                 groups.append([])
                 room = chunk
     return [g for g in groups if g]
+
+
+def _nearest(prepared: list, from_ci: int, idx: np.ndarray, to_ci: int) -> np.ndarray:  # type: ignore[type-arg]
+    """Rows of spatial candidate ``to_ci``'s tables nearest (least total |log factor| difference over the levels)
+    to the tiling ``idx`` of candidate ``from_ci``."""
+    src, dst = prepared[from_ci][2], prepared[to_ci][2]
+    out = np.empty(8, dtype=np.intp)
+    for d in range(8):
+        want = np.log(src[d][:, int(idx[d])])[:, None]  # (L, 1)
+        out[d] = int(np.argmin(np.abs(np.log(dst[d]) - want).sum(axis=0)))
+    return out
 
 
 def _refine(batch: _Batch, elite: _Elite, prepared: list, pair_limit: int, current: list) -> None:  # type: ignore[type-arg]

@@ -22,10 +22,11 @@ Modelling conventions (stated once; the closing notes of the cost-model issue di
   operand/pipeline/accumulator registers of every MAC unit, one clock pin per latch-memory row and per SRAM bank
   (an SRAM macro's internal clocking is inside its per-access energy) -- sees its clock toggle every cycle:
   ``E_clock = cycles x sinks x (C_pin (1 + tree overhead) + C_internal) V^2``, C_internal the flip-flop's own
-  clock energy per cycle from the liberty (:mod:`accelkit.estimators.builtin`, ``clock_45nm.yaml``). **Without clock gating, clock power is charged for every cycle of the run (stalls included)
-  on all clocked bits**, idle PEs and untouched levels alike; one breakdown row per layer (component ``clock``,
-  operand ``-``, action ``tick``, count = cycles). The ``clock_gating`` block stops the clock of idle PEs and
-  levels. The mapper sees the clock energy per cycle like leakage.
+  clock energy per cycle from the liberty (:mod:`accelkit.estimators.builtin`, ``clock_45nm.yaml``). **Without
+  clock gating, clock power is charged for every cycle of the run (stalls included) on all clocked bits**, idle
+  PEs and untouched levels alike; one breakdown row per layer (component ``clock``, operand ``-``, action
+  ``tick``, count = cycles). The ``clock_gating`` block stops the clock of idle PEs and levels. The mapper sees
+  the clock energy per cycle like leakage.
 * **Power** = dynamic energy (clock included) / latency + leakage (every on-chip level and the MAC array, for the
   whole latency).
 """
