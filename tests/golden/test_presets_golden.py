@@ -152,6 +152,25 @@ def test_eyeriss_alexnet_dram_traffic(eyeriss_alexnet: accelkit.Evaluation) -> N
     assert dram == pytest.approx(eyeriss_alexnet.accelerator.published["dram_bytes_per_batch"], rel=0.20)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="1.32 vs 0.7 fps: the model runs VGG-16 1.9x faster than the chip (every layer DRAM-bound at 60% of "
+    "peak; the chip reaches 32%); not explained yet -- the paper's per-layer VGG-16 table was not read, and the "
+    "same preset reproduces AlexNet's per-layer latencies within 25%",
+)
+def test_eyeriss_vgg16_throughput() -> None:
+    """JSSC 2017 abstract: VGG-16's CONV layers at 0.7 frames/s with batch 3. Without the chip's run-length coding
+    (VGG-16's zero fractions are not in the text) the model moves more DRAM data than the chip, so its 1.32 fps
+    is its lowest estimate; zero gating changes no cycle."""
+    full = get_network("vgg16", batch=3)
+    last = max(i for i, lyr in enumerate(full.layers) if lyr.op == "conv")
+    net = full.with_layers(full.layers[: last + 1], outputs=full.layers[last].outputs)
+    ev = accelkit.evaluate(net, "eyeriss_v1", objective="edp", optimizations=[{"kind": "clock_gating", "gate": "pes"}])
+    pub = ev.accelerator.published["vgg16_conv"]
+    fps = 3 / sum(r.latency_s for r in _conv_rows(ev))
+    assert fps == pytest.approx(pub["frames_per_second"], rel=0.15)
+
+
 def test_tpu_like_reaches_its_peak_and_on_chip_memory() -> None:
     """ISCA 2017: 65,536 8-bit MACs, 92 TOPS peak, 28 MiB of on-chip memory (24 MiB buffer + 4 MiB accumulators)."""
     arch = accelkit.load_accelerator("tpu_like")
