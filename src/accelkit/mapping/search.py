@@ -784,7 +784,7 @@ def search(
         # one's tables (the same factor per level where it can be), searched locally from there -- two unrollings
         # often share their best temporal structure, which random samples of the other one rarely hit
         best_ci = int(elite.cand[0])
-        others = [ci for ci, _ in ranked if ci != best_ci]
+        others = [ci for ci, _ in ranked if ci != best_ci][:TRANSFER_TO]
         if others:
             _refine(
                 batch,
@@ -959,11 +959,15 @@ def _nearest(prepared: list, from_ci: int, idx: np.ndarray, to_ci: int) -> np.nd
     return out
 
 
-def _refine(batch: _Batch, elite: _Elite, prepared: list, pair_limit: int, current: list) -> None:  # type: ignore[type-arg]
+def _refine(  # type: ignore[type-arg]
+    batch: _Batch, elite: _Elite, prepared: list, pair_limit: int, current: list
+) -> None:
     """Local search (the sampled path only), from each tiling of ``elite`` at once: repeatedly move each to its
     best neighbour while that improves the objective. Neighbours change the factorization of one dimension
-    (every row of its table) or of two dimensions at once (every pair of rows, when the two tables have at most
-    ``pair_limit`` pairs: this trades capacity between dimensions)."""
+    (every row of its table) or of two dimensions at once (every pair of rows when the two tables have at most
+    ``pair_limit`` pairs; for larger pairs, and for walkers within :data:`NEAR_WITHIN` of the best tiling so
+    far, the larger table's rows near the current one against every row of the other: this trades capacity
+    between dimensions)."""
     active = list(range(len(current)))
     # the dimensions each walker's last move changed: the neighbourhoods that vary all of them are the ones
     # already evaluated around the previous tiling (every tiling in them costs at least the current one, which
@@ -973,32 +977,56 @@ def _refine(batch: _Batch, elite: _Elite, prepared: list, pair_limit: int, curre
     # its best tiling (the first of the least objective, None if none fits): walkers often meet in the same
     # neighbourhoods, and a tiling's objective does not depend on its batch, so each is evaluated once
     seen: dict[tuple, tuple[float, int, np.ndarray] | None] = {}  # type: ignore[type-arg]
+    near_cache: dict[tuple[int, int, int], np.ndarray] = {}
     for _ in range(32):
         pending: dict[tuple, int] = {}  # type: ignore[type-arg]
         plan: dict[int, list[tuple]] = {}  # type: ignore[type-arg]
         for w in active:
-            _, ci, idx = current[w]
+            val, ci, idx = current[w]
+            near_pairs = bool(elite.val.size) and val <= float(elite.val[0]) * (1 + NEAR_WITHIN)
             sizes = prepared[ci][3]
             free = [d for d in range(8) if sizes[d] > 1]
             last = moved_dims.get(w, set())
-            # the neighbourhoods, in this order: each free dimension alone, then each pair
-            hoods: list[tuple[int, ...]] = [(d,) for d in free if not (last and last <= {d})]
+            rows = idx.tolist()
+            # the neighbourhoods, in this order: each free dimension alone, then each pair; a neighbourhood is
+            # (dimensions varied, the rows each takes: None for all of its table)
+            hoods: list[tuple[tuple[int, ...], tuple[np.ndarray | None, ...]]] = [
+                ((d,), (None,)) for d in free if not (last and last <= {d})
+            ]
             for i, a in enumerate(free):
                 for b in free[i + 1 :]:
-                    if not (last and last <= {a, b}) and sizes[a] * sizes[b] <= pair_limit:
-                        hoods.append((a, b))
-            rows = idx.tolist()
-            keys = [(ci, h, tuple(r for d, r in enumerate(rows) if d not in h)) for h in hoods]
+                    if sizes[a] * sizes[b] <= pair_limit:
+                        if not (last and last <= {a, b}):
+                            hoods.append(((a, b), (None, None)))
+                        continue
+                    if not near_pairs:
+                        continue
+                    # too many pairs: the larger table's rows near the current one (its factors redistributed
+                    # over at most NEAR_LEVELS levels) against every row of the other
+                    big = a if sizes[a] >= sizes[b] else b
+                    near = _near_rows(near_cache, prepared, ci, big, rows[big])
+                    other = b if big == a else a
+                    if near.size * sizes[other] <= NEAR_CAP * pair_limit:
+                        hoods.append(((a, b), (near, None) if big == a else (None, near)))
+            keys = [
+                (ci, h, tuple(r for d, r in enumerate(rows) if d not in h))
+                + (() if all(x is None for x in sel) else (tuple(rows[d] for d in h),))
+                for h, sel in hoods
+            ]
             plan[w] = keys
-            new = [(h, k) for h, k in zip(hoods, keys, strict=True) if k not in seen and k not in pending]
+            new = [(hs, k) for hs, k in zip(hoods, keys, strict=True) if k not in seen and k not in pending]
             if not new:
                 continue
-            lens = [math.prod(sizes[d] for d in h) for h, _ in new]
+            grids = [
+                _grid_rows(tuple(np.arange(sizes[d]) if x is None else x for d, x in zip(h, sel, strict=True)))
+                for (h, sel), _ in new
+            ]
+            lens = [g[0].size for g in grids]
             nb = np.repeat(idx[:, None], sum(lens), axis=1)
             owner = np.empty(sum(lens), dtype=np.intp)
             at = 0
-            for (h, k), n in zip(new, lens, strict=True):
-                for d, r in zip(h, _grid(tuple(sizes[d] for d in h)), strict=True):
+            for ((h, _), k), g, n in zip(new, grids, lens, strict=True):
+                for d, r in zip(h, g, strict=True):
                     nb[d, at : at + n] = r
                 owner[at : at + n] = pending[k] = len(pending)
                 at += n
@@ -1030,6 +1058,35 @@ def _refine(batch: _Batch, elite: _Elite, prepared: list, pair_limit: int, curre
         active = moved
         if not active:
             return
+
+
+#: the best tiling is carried over to this many other spatial unrollings (the most promising by their samples)
+TRANSFER_TO = 2
+#: a pair of dimensions whose tables are too large to combine in full varies the larger one among its rows that
+#: differ from the current row in at most this many levels (a factor moved between two levels)
+NEAR_LEVELS = 2
+#: ... and only when that gives at most this many times ``pair_limit`` pairs
+NEAR_CAP = 1
+#: ... and only for walkers whose objective is within this fraction of the best tiling found so far
+NEAR_WITHIN = 0.05
+
+
+def _near_rows(cache: dict, prepared: list, ci: int, d: int, row: int) -> np.ndarray:  # type: ignore[type-arg]
+    """Rows of dimension ``d``'s table (spatial candidate ``ci``) that differ from ``row`` in at most
+    :data:`NEAR_LEVELS` levels."""
+    key = (ci, d, row)
+    if key not in cache:
+        table = prepared[ci][2][d]  # (L, k)
+        cache[key] = np.flatnonzero((table != table[:, row : row + 1]).sum(axis=0) <= NEAR_LEVELS)
+    return cache[key]
+
+
+def _grid_rows(rows: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Every combination of the given rows of one or two tables, the last varying fastest."""
+    if len(rows) == 1:
+        return (rows[0],)
+    a, b = rows
+    return np.repeat(a, b.size), np.tile(b, a.size)
 
 
 @functools.lru_cache(maxsize=1024)
