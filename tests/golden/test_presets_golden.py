@@ -209,9 +209,10 @@ def test_tinyml_reaches_10_gmacs_within_its_power_envelope(tinyml_peak: accelkit
 @pytest.mark.xfail(
     strict=True,
     reason="289 vs 600 GMAC/s/W (-52%) at the peak-throughput mapping (the clock network, with the flip-flops' "
-    "internal clock energy, is part of it: 360 GMAC/s/W without any clock): the generic PE array "
-    "streams inputs and weights from a banked L1 for every MAC, where GAP8's convolution engine reuses them in "
-    "line buffers",
+    "internal clock energy, is part of it: 360 GMAC/s/W without any clock). The preset is a generic int8 array "
+    "streaming inputs and weights from a banked L1 for every MAC; GAP8's 10 GMAC/s at 90 MHz (111 MAC/cycle) is "
+    "only reachable with its convolution engine (HWCE: 32-column line buffer, 5x5 windows, up to 4 outputs per "
+    "cycle with 4-bit weights, per GreenWaves' SDK drivers) beside the 8 cores, which this preset does not model",
 )
 def test_tinyml_energy_efficiency_at_peak(tinyml_peak: accelkit.Evaluation) -> None:
     pub = tinyml_peak.accelerator.published
