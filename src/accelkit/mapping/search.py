@@ -21,8 +21,11 @@ level (ordered factorizations of each remaining loop bound) x a loop order per l
   is *sampled* (the mapping's ``info`` says ``exhaustive: False``; not guaranteed optimal): ``max_candidates``
   tilings, deterministic (seeded), shared among the spatial candidates in proportion to their spaces, then a
   local search from the best few tilings overall and the best tiling of each of the most promising spatial
-  candidates: each moves to its best neighbour (another factorization of one dimension, or of two at once)
-  while that improves the objective (a neighbourhood several walkers meet is evaluated once).
+  candidates: each moves to its best neighbour (another factorization of one dimension, or of two at once; for
+  two large tables, and walkers near the best, the larger one's rows within two levels of its current row)
+  while that improves the objective (a neighbourhood several walkers meet is evaluated once). The best tiling is
+  then carried over to the next most promising spatial candidates (nearest rows of their tables) and searched
+  locally from there. ``bench/optimality_gap.py`` measures how far this lands from the exhaustive optimum.
 * Candidates of all spatial unrollings are evaluated together in batches (the spatial factors are an array) of
   ``chunk`` tilings. Dimensions of bound 1 are never computed (their rows of the candidate arrays are not read);
   a batch of one spatial unrolling uses its PE counts as plain numbers. The heap is tuned once per process so
