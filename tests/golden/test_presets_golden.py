@@ -125,8 +125,10 @@ def test_eyeriss_power_split_agrees_with_the_text(eyeriss_alexnet: accelkit.Eval
     reason="29% vs about 45% in CONV1, the clock network 63%: with every scratchpad register clocked every cycle "
     "and the flip-flops' internal clock energy read from the Nangate45 liberty, the model's clock is larger and "
     "its data movement smaller than Fig. 16 shows (third-party readings of its pie charts give the clock 33-45%), "
-    "so the chip-power agreement (262 vs 278 mW) is partly one error compensating another; word-level clock "
-    "gating of register files, which synthesis flows infer, is not modelled",
+    "so the chip-power agreement (262 vs 278 mW) is partly one error compensating another. With word-level clock "
+    "gating of the scratchpads (clock_gating registers: true, which synthesis flows infer, but the paper does not "
+    "say) the clock share falls to 28% and the chip to 114 mW: then the missing part is logic the model does not "
+    "price (control, NoC routing, configuration)",
 )
 def test_eyeriss_conv1_data_movement_share_near_45_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
     """Reading "up to 45%" as CONV1's share (the text says spad and ALU power is much lower in CONV5, whose ifmaps

@@ -12,12 +12,20 @@ and per layer stops the clock of
 A gated group still pays ``residual_fraction`` of its clock energy (the tree above the ICG: Sitik et al., TVLSI
 2016 -- 90% of clock power is in the flip-flops and last branches; ``clock_gating.yaml``). The ICGs add area and
 leakage (an ``ExtraComponent``; ``icg_area`` is an explicit assumption). Gating saves energy only: cycles are
-unchanged (the counts hook scales the ``("clock", "-", "tick")`` row through ``energy_factor``). Word-level gating
-inside a register file (the write-enable ICGs a synthesis tool infers) is not modelled.
+unchanged (the counts hook scales the ``("clock", "-", "tick")`` row through ``energy_factor``).
+
+With ``registers: true`` the block also gates every word of the flip-flop register files (the write-enable ICGs
+a synthesis tool infers): in the PEs and levels still clocked, a word's flip-flops see a clock edge only in the
+cycles it is written, while each word's gate is clocked every cycle (a closed Nangate CLKGATE_X1 costs 1.02x a
+flip-flop's clock energy, ``clock_gating.yaml``). Per layer a register file's clock energy becomes ``compute
+cycles x words x E_gate + bits written x E_flip-flop`` instead of ``cycles x bits x E_flip-flop`` (the write rate
+is taken over the compute cycles, so stalls make the real saving slightly larger); a register file where that
+would cost more (one-bit words) is left ungated. The word gates add their area and leakage like the others.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -47,10 +55,37 @@ def default(key: str) -> float:
     return float(data()["entries"][key]["value"])
 
 
+#: register files below this many bits are flip-flop arrays whose every bit is a clock sink (the
+#: ``mux_tree_regfile`` range, as in :func:`accelkit.estimators.builtin.clock_sinks`)
+_FLIP_FLOP_REGFILE_BITS = 8192
+#: supply at which the Nangate liberty's internal clock energies were characterized
+_LIBERTY_VOLTAGE_V = 1.1
+
+
+def icg_over_flip_flop() -> float:
+    """Clock energy per cycle of one closed word gate over that of one flip-flop, both from the Nangate45 liberty
+    with the same tree overhead and node/voltage scaling: ``(C_ck,icg (1 + k) + E_icg / V^2) / (C_ck,ff (1 + k) +
+    E_ff / V^2)``."""
+    from accelkit.estimators.builtin import estimator_data
+
+    clock = estimator_data("clock_45nm")["entries"]
+    k = float(clock["clock_tree_overhead"]["value"])
+    v2 = _LIBERTY_VOLTAGE_V**2
+    ff = float(clock["dff_clock_pin_capacitance"]["value"]) * (1 + k)
+    ff += float(clock["dff_internal_clock_energy"]["value"]) / v2
+    icg = default("icg_clock_pin_capacitance") * (1 + k) + default("icg_internal_clock_energy") / v2
+    return icg / ff
+
+
 class ClockGatingSpec(OptimizationSpec):
     kind: Literal["clock_gating"] = "clock_gating"
     gate: Literal["pes_and_levels", "pes", "levels"] = Field(
         "pes_and_levels", description="what gets its own clock gate: idle PEs, unused memory levels, or both"
+    )
+    registers: bool = Field(
+        False,
+        description="also gate each word of the flip-flop register files (write-enable clock gates): a word's "
+        "flip-flops see a clock edge only in the cycles it is written; each word's gate is clocked every cycle",
     )
     residual_fraction: float | None = Field(
         None,
@@ -101,6 +136,11 @@ class ClockGating(Optimization):
 
     def _icg_count(self, arch: Accelerator) -> int:
         n = arch.pe_array.pes if self._gate_pes else 0
+        if self.spec.registers:  # type: ignore[attr-defined]
+            for lv in arch.levels:
+                if lv.kind == "regfile" and lv.capacity_bits < _FLIP_FLOP_REGFILE_BITS:
+                    words = math.ceil(lv.capacity_bits / lv.width_bits - 1e-9)
+                    n += words * (arch.pe_array.pes if lv.per_pe else 1)
         if self._gate_levels:
             n += sum(1 for lv in arch.levels if lv.kind != "dram" and not lv.per_pe)
             if not self._gate_pes:  # per-PE levels then need a gate in every PE
@@ -152,11 +192,46 @@ class ClockGating(Optimization):
                 gated += e * idle_pes
         return min(1.0, gated / total)
 
+    def register_saving(self, lc: LayerCounts, ctx: CountsContext) -> float:
+        """Share of the ungated clock energy of this layer that word-level gating of the flip-flop register files
+        saves in the PEs and levels the other gates leave running (0 without ``registers``)."""
+        if not self.spec.registers:  # type: ignore[attr-defined]
+            return 0.0
+        priced, arch = ctx.priced, ctx.arch
+        by_comp = priced.clock_j_per_cycle_by_component()
+        total = sum(by_comp.values())
+        cycles = lc.compute_cycles
+        if not total or cycles <= 0:
+            return 0.0
+        pes = arch.pe_array.pes
+        running_pes = min(lc.counts.active_pes, pes) if self._gate_pes else pes
+        gate_ratio = icg_over_flip_flop()
+        saved = 0.0
+        for lv in arch.levels:
+            if lv.kind != "regfile" or lv.capacity_bits >= _FLIP_FLOP_REGFILE_BITS or lv.name not in by_comp:
+                continue  # only flip-flop arrays clock every bit (estimators.builtin.clock_sinks)
+            t = lc.counts.levels.get(lv.name)
+            if self._gate_levels and (t is None or t.total_read_bits + t.total_write_bits == 0):
+                continue  # the level gate already stops it
+            sinks = priced.clock_sinks.get(lv.name, 0.0)
+            if sinks <= 0:
+                continue
+            e_ff = by_comp[lv.name] / sinks  # J per flip-flop per cycle
+            words = math.ceil(lv.capacity_bits / lv.width_bits - 1e-9)
+            running = running_pes if lv.per_pe else 1
+            written = t.total_write_bits / cycles if t is not None else 0.0  # bits written per cycle
+            before = running * lv.capacity_bits * e_ff
+            after = running * words * gate_ratio * e_ff + min(written, running * lv.capacity_bits) * e_ff
+            saved += max(0.0, before - after)
+        return min(1.0, saved / total)
+
     def counts(self, lc: LayerCounts, ctx: CountsContext) -> LayerCounts:
         g = self.gated_fraction(lc, ctx)
-        if g <= 0:
+        r = self.register_saving(lc, ctx)
+        if g <= 0 and r <= 0:
             return lc
-        factor = 1.0 - g * (1.0 - self.residual)
-        return lc.scale_energy(CLOCK_KEY, factor).with_note(
-            f"clock gating: {g:.0%} of the clock sinks idle, clock energy x{factor:.3f}"
-        )
+        factor = max(0.0, 1.0 - g * (1.0 - self.residual) - r)
+        note = f"clock gating: {g:.0%} of the clock sinks idle"
+        if r > 0:
+            note += f", register words gated when not written ({r:.0%} of the clock saved)"
+        return lc.scale_energy(CLOCK_KEY, factor).with_note(f"{note}, clock energy x{factor:.3f}")
