@@ -31,10 +31,20 @@ DEFAULT_CASES = (
 
 
 def _cases(spec: str) -> list[tuple[str, str]]:
+    """``net:preset,net:preset`` -> pairs, each name checked (an unknown one is an argparse error, exit 2)."""
+    from accelkit.presets import preset_names
+    from accelkit.workload.zoo import is_zoo_name
+
     out = []
     for part in spec.split(","):
-        net, _, preset = part.partition(":")
-        out.append((net.strip(), preset.strip()))
+        net, sep, preset = (x.strip() for x in part.partition(":"))
+        if not sep or not net or not preset:
+            raise argparse.ArgumentTypeError(f"{part!r} is not network:preset (e.g. alexnet:eyeriss_v1)")
+        if not is_zoo_name(net):
+            raise argparse.ArgumentTypeError(f"{net!r} is not a zoo network")
+        if preset not in preset_names():
+            raise argparse.ArgumentTypeError(f"{preset!r} is not a preset ({', '.join(preset_names())})")
+        out.append((net, preset))
     return out
 
 
@@ -108,12 +118,12 @@ def _print_row(r: dict[str, Any]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cases", default=DEFAULT_CASES)
+    ap.add_argument("--cases", default=DEFAULT_CASES, type=_cases, help="network:preset pairs, comma separated")
     ap.add_argument("--objective", default="edp", choices=["energy", "latency", "edp"])
     ap.add_argument("--max-space", type=float, default=2e8)
     ap.add_argument("--json", type=Path, default=Path(__file__).with_name("results") / "optimality_gap.json")
     args = ap.parse_args()
-    rows = run(_cases(args.cases), args.objective, args.max_space)
+    rows = run(args.cases, args.objective, args.max_space)
     done = [r for r in rows if r.get("gap") is not None]
     sampled = [r for r in done if not r["default_exhaustive"]]
     at_optimum = sum(1 for r in sampled if r["gap"] <= 1e-9)
