@@ -590,7 +590,7 @@ _C = "clock_45nm"
 #: supply at which the node-to-node capacitance ratio is read from the Stillmaker energy fits
 _CAP_RATIO_VOLTAGE_V = 0.9
 #: supply at which the liberty's internal clock energy was characterized (NangateOpenCellLibrary typical corner)
-_LIBERTY_VOLTAGE_V = 1.1
+LIBERTY_VOLTAGE_V = 1.1
 
 
 def clock_capacitance_per_sink_f(tech: Technology) -> _Part:
@@ -599,7 +599,7 @@ def clock_capacitance_per_sink_f(tech: Technology) -> _Part:
     supply squared)."""
     c_pin = _si(_C, "dff_clock_pin_capacitance")
     k_tree = _si(_C, "clock_tree_overhead")
-    c_int = _si(_C, "dff_internal_clock_energy") / _LIBERTY_VOLTAGE_V**2
+    c_int = _si(_C, "dff_internal_clock_energy") / LIBERTY_VOLTAGE_V**2
     if abs(tech.node_m - REFERENCE_NODE_M) < 1e-15 and tech.flavor is None:
         ratio, law = 1.0, ""
     else:

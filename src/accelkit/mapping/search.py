@@ -1012,8 +1012,13 @@ def _refine(  # type: ignore[type-arg]
                     if near.size * sizes[other] <= NEAR_CAP * pair_limit:
                         hoods.append(((a, b), (near, None) if big == a else (None, near)))
             keys = [
-                (ci, h, tuple(r for d, r in enumerate(rows) if d not in h))
-                + (() if all(x is None for x in sel) else (tuple(rows[d] for d in h),))
+                (
+                    ci,
+                    h,
+                    tuple(r for d, r in enumerate(rows) if d not in h),
+                    # a near-row neighbourhood depends on the larger table's current row too (not on the other's)
+                    *((d, rows[d]) for d, x in zip(h, sel, strict=True) if x is not None),
+                )
                 for h, sel in hoods
             ]
             plan[w] = keys
@@ -1090,15 +1095,6 @@ def _grid_rows(rows: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
         return (rows[0],)
     a, b = rows
     return np.repeat(a, b.size), np.tile(b, a.size)
-
-
-@functools.lru_cache(maxsize=1024)
-def _grid(sizes: tuple[int, ...]) -> tuple[np.ndarray, ...]:
-    """Row indices of every combination of tables of ``sizes`` rows, the last varying fastest."""
-    if len(sizes) == 1:
-        return (np.arange(sizes[0]),)
-    a, b = sizes
-    return np.repeat(np.arange(a), b), np.tile(np.arange(b), a)
 
 
 def _order_dims(index: int, transposed: bool = False) -> tuple[LoopDim, ...]:

@@ -15,12 +15,14 @@ leakage (an ``ExtraComponent``; ``icg_area`` is an explicit assumption). Gating 
 unchanged (the counts hook scales the ``("clock", "-", "tick")`` row through ``energy_factor``).
 
 With ``registers: true`` the block also gates every word of the flip-flop register files (the write-enable ICGs
-a synthesis tool infers): in the PEs and levels still clocked, a word's flip-flops see a clock edge only in the
-cycles it is written, while each word's gate is clocked every cycle (a closed Nangate CLKGATE_X1 costs 1.02x a
-flip-flop's clock energy, ``clock_gating.yaml``). Per layer a register file's clock energy becomes ``compute
-cycles x words x E_gate + bits written x E_flip-flop`` instead of ``cycles x bits x E_flip-flop`` (the write rate
-is taken over the compute cycles, so stalls make the real saving slightly larger); a register file where that
-would cost more (one-bit words) is left ungated. The word gates add their area and leakage like the others.
+a synthesis tool infers; one word group per partition, words as wide as the port or the partition): in the PEs
+and levels still clocked, a word's flip-flops see a clock edge only in the cycles it is written, while each
+word's gate is clocked every cycle (a closed Nangate CLKGATE_X1 costs 1.02x a flip-flop's clock energy,
+``clock_gating.yaml``). Per cycle a word group's clock goes from ``bits x E_flip-flop`` to ``words x E_gate +
+bits written per compute cycle x E_flip-flop``, for every cycle of the layer: with stalls the written flip-flops
+are charged cycles / compute cycles times over (conservative). Where the gates cost more than they save (a word
+written every cycle) the layer pays the difference; one-bit words get no gate. The word gates add their area
+and leakage like the others.
 """
 
 from __future__ import annotations
@@ -42,9 +44,9 @@ from accelkit.optimizations.base import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from accelkit.hardware.accelerator import Accelerator
+    from accelkit.hardware.accelerator import Accelerator, MemoryLevel
     from accelkit.model.pricing import PricedAccelerator
-    from accelkit.workload.ir import Network
+    from accelkit.workload.ir import Network, Operand
 
 
 def data() -> dict[str, Any]:
@@ -58,19 +60,41 @@ def default(key: str) -> float:
 #: register files below this many bits are flip-flop arrays whose every bit is a clock sink (the
 #: ``mux_tree_regfile`` range, as in :func:`accelkit.estimators.builtin.clock_sinks`)
 _FLIP_FLOP_REGFILE_BITS = 8192
-#: supply at which the Nangate liberty's internal clock energies were characterized
-_LIBERTY_VOLTAGE_V = 1.1
+
+
+def gated_word_groups(lv: MemoryLevel) -> list[tuple[tuple[Operand, ...], float, float]]:
+    """The word groups of a flip-flop register file that ``registers: true`` gives a clock gate each:
+    ``(operands, capacity bits, word bits)`` per partition (and one for the unpartitioned rest), the word as wide
+    as the level's port or the partition if smaller. Empty for other levels; one-bit words are not gated (a gate
+    costs as much clock energy as the flip-flop it would stop)."""
+    if lv.kind != "regfile" or lv.capacity_bits >= _FLIP_FLOP_REGFILE_BITS:
+        return []  # only flip-flop arrays clock every bit (estimators.builtin.clock_sinks)
+    groups: list[tuple[tuple[Operand, ...], float, float]] = []
+    parts = dict(lv.partition or {})
+    for o, cap in parts.items():
+        if cap > 0:
+            groups.append(((o,), float(cap), min(float(cap), lv.width_bits)))
+    rest = lv.capacity_bits - sum(parts.values())
+    shared = tuple(sorted((o for o in lv.operands if o not in parts), key=lambda o: o.value))
+    if rest > 0 and shared:
+        groups.append((shared, float(rest), min(float(rest), lv.width_bits)))
+    return [g for g in groups if g[2] >= 2]
 
 
 def icg_over_flip_flop() -> float:
     """Clock energy per cycle of one closed word gate over that of one flip-flop, both from the Nangate45 liberty
     with the same tree overhead and node/voltage scaling: ``(C_ck,icg (1 + k) + E_icg / V^2) / (C_ck,ff (1 + k) +
     E_ff / V^2)``."""
-    from accelkit.estimators.builtin import estimator_data
+    from accelkit.estimators.builtin import LIBERTY_VOLTAGE_V, estimator_data
 
     clock = estimator_data("clock_45nm")["entries"]
+    entries = data()["entries"]
+    for e in (clock["dff_clock_pin_capacitance"], entries["icg_clock_pin_capacitance"]):
+        assert e["unit"] == "fF", e  # both capacitances in fF, both energies in fJ: the ratio needs no conversion
+    for e in (clock["dff_internal_clock_energy"], entries["icg_internal_clock_energy"]):
+        assert e["unit"] == "fJ", e
     k = float(clock["clock_tree_overhead"]["value"])
-    v2 = _LIBERTY_VOLTAGE_V**2
+    v2 = LIBERTY_VOLTAGE_V**2
     ff = float(clock["dff_clock_pin_capacitance"]["value"]) * (1 + k)
     ff += float(clock["dff_internal_clock_energy"]["value"]) / v2
     icg = default("icg_clock_pin_capacitance") * (1 + k) + default("icg_internal_clock_energy") / v2
@@ -138,9 +162,8 @@ class ClockGating(Optimization):
         n = arch.pe_array.pes if self._gate_pes else 0
         if self.spec.registers:  # type: ignore[attr-defined]
             for lv in arch.levels:
-                if lv.kind == "regfile" and lv.capacity_bits < _FLIP_FLOP_REGFILE_BITS:
-                    words = math.ceil(lv.capacity_bits / lv.width_bits - 1e-9)
-                    n += words * (arch.pe_array.pes if lv.per_pe else 1)
+                words = sum(math.ceil(cap / word - 1e-9) for _, cap, word in gated_word_groups(lv))
+                n += words * (arch.pe_array.pes if lv.per_pe else 1)
         if self._gate_levels:
             n += sum(1 for lv in arch.levels if lv.kind != "dram" and not lv.per_pe)
             if not self._gate_pes:  # per-PE levels then need a gate in every PE
@@ -194,7 +217,8 @@ class ClockGating(Optimization):
 
     def register_saving(self, lc: LayerCounts, ctx: CountsContext) -> float:
         """Share of the ungated clock energy of this layer that word-level gating of the flip-flop register files
-        saves in the PEs and levels the other gates leave running (0 without ``registers``)."""
+        saves in the PEs and levels the other gates leave running (0 without ``registers``; negative where the
+        gates cost more than they save, e.g. an accumulator written every cycle)."""
         if not self.spec.registers:  # type: ignore[attr-defined]
             return 0.0
         priced, arch = ctx.priced, ctx.arch
@@ -208,8 +232,9 @@ class ClockGating(Optimization):
         gate_ratio = icg_over_flip_flop()
         saved = 0.0
         for lv in arch.levels:
-            if lv.kind != "regfile" or lv.capacity_bits >= _FLIP_FLOP_REGFILE_BITS or lv.name not in by_comp:
-                continue  # only flip-flop arrays clock every bit (estimators.builtin.clock_sinks)
+            groups = gated_word_groups(lv)
+            if not groups or lv.name not in by_comp:
+                continue
             t = lc.counts.levels.get(lv.name)
             if self._gate_levels and (t is None or t.total_read_bits + t.total_write_bits == 0):
                 continue  # the level gate already stops it
@@ -217,13 +242,14 @@ class ClockGating(Optimization):
             if sinks <= 0:
                 continue
             e_ff = by_comp[lv.name] / sinks  # J per flip-flop per cycle
-            words = math.ceil(lv.capacity_bits / lv.width_bits - 1e-9)
             running = running_pes if lv.per_pe else 1
-            written = t.total_write_bits / cycles if t is not None else 0.0  # bits written per cycle
-            before = running * lv.capacity_bits * e_ff
-            after = running * words * gate_ratio * e_ff + min(written, running * lv.capacity_bits) * e_ff
-            saved += max(0.0, before - after)
-        return min(1.0, saved / total)
+            for operands, cap, word in groups:
+                written = sum(t.write_bits.get(o, 0.0) for o in operands) / cycles if t is not None else 0.0
+                words = math.ceil(cap / word - 1e-9)
+                before = running * cap * e_ff
+                after = running * words * gate_ratio * e_ff + min(written, running * cap) * e_ff
+                saved += before - after
+        return max(-1.0, min(1.0, saved / total))
 
     def counts(self, lc: LayerCounts, ctx: CountsContext) -> LayerCounts:
         g = self.gated_fraction(lc, ctx)
