@@ -26,6 +26,11 @@ level (ordered factorizations of each remaining loop bound) x a loop order per l
   while that improves the objective (a neighbourhood several walkers meet is evaluated once). The best tiling is
   then carried over to the next most promising spatial candidates (nearest rows of their tables) and searched
   locally from there. ``bench/optimality_gap.py`` measures how far this lands from the exhaustive optimum.
+* **Certified.** A lower bound per spatial candidate (its compute cycles are exact; its energy is at least the
+  MACs' plus the per-cycle clock and leakage: :func:`_lower_bounds`) rules out every candidate whose bound is
+  not below the best tiling found. When the others hold at most ``certify_limit`` tilings, all of them are
+  evaluated and the result is proven optimal (``info["certified"]``; ``info["exhaustive"]`` stays for a search
+  that enumerated the whole space).
 * Candidates of all spatial unrollings are evaluated together in batches (the spatial factors are an array) of
   ``chunk`` tilings. Dimensions of bound 1 are never computed (their rows of the candidate arrays are not read);
   a batch of one spatial unrolling uses its PE counts as plain numbers. The heap is tuned once per process so
@@ -732,12 +737,15 @@ def search(
     seed: int = 0,
     refine_from: int = 8,
     pair_limit: int = 1024,
+    certify_limit: int = 200_000,
 ) -> Mapping:
     """Find the best mapping of ``layer`` on ``arch`` for ``objective``; raises :class:`MappingError` if none fits.
 
     Exhaustive when the (soundly pruned) tiling space of all spatial candidates is at most ``exhaustive_limit``
     tilings; otherwise ``max_candidates`` sampled tilings followed by a local search from the ``refine_from``
-    best (see the module docstring).
+    best (see the module docstring), then, when the spatial candidates whose lower bound is below the best found
+    hold at most ``certify_limit`` tilings together, every one of those tilings: the result is then proven
+    optimal (``info["certified"]``).
     """
     prob = _Problem(layer, arch, costs)
     L = prob.L
@@ -796,6 +804,21 @@ def search(
                 pair_limit,
                 [[math.inf, ci, _nearest(prepared, best_ci, elite.idx[:, 0], ci)] for ci in others],
             )
+    certified = False
+    if sample and elite.val.size and certify_limit > 0:
+        # a spatial candidate whose lower bound is not below the best tiling found cannot beat it; if the others
+        # are few enough, evaluating all their tilings proves the result optimal
+        bound = _lower_bounds(prob, prepared, objective)
+        best = float(elite.val[0])
+        live = [ci for ci in range(len(prepared)) if bound[ci] < best]
+        if sum(prepared[ci][4] for ci in live) <= certify_limit:
+            for ci in live:
+                sizes, total = prepared[ci][3], prepared[ci][4]
+                for i in range(0, total, chunk):
+                    batch.add(ci, np.array(np.unravel_index(np.arange(i, min(i + chunk, total)), sizes)))
+                    batch.flush_full(elite)
+            batch.flush(elite)
+            certified = True
     if elite.val.size == 0:
         raise MappingError(
             f"layer {layer.name!r} ({layer.kind_label}, dims "
@@ -821,6 +844,7 @@ def search(
             "candidates_generated": counter["generated"],
             "candidates_evaluated": counter["evaluated"],
             "exhaustive": not sample,
+            "certified": certified,
             "space": space,
             "dataflow": cand.dataflow,
         },
@@ -949,6 +973,22 @@ def _split(
                 groups.append([])
                 room = chunk
     return [g for g in groups if g]
+
+
+def _lower_bounds(prob: _Problem, prepared: list, objective: Objective) -> np.ndarray:  # type: ignore[type-arg]
+    """A lower bound of the objective over every tiling of each spatial candidate: its compute cycles are exact
+    (the product of the padded loop bounds over the unrolling; latency is never below them), and its energy is at
+    least the MACs' plus the per-cycle clock and leakage over those cycles (every memory, NoC and adder term of
+    the model is non-negative)."""
+    c = prob.costs
+    out = np.empty(len(prepared))
+    for ci, (_, s, _, _, _) in enumerate(prepared):
+        cycles = float(np.prod(-(-prob.dims // s.astype(np.int64))))
+        energy = float(prob.layer.macs) * c.mac_j + cycles * c.leak_j_per_cycle
+        out[ci] = (
+            energy if objective == "energy" else cycles + energy * 1e-6 if objective == "latency" else energy * cycles
+        )
+    return out
 
 
 def _nearest(prepared: list, from_ci: int, idx: np.ndarray, to_ci: int) -> np.ndarray:  # type: ignore[type-arg]
