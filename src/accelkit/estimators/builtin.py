@@ -449,7 +449,7 @@ class MuxTreeRegfile(Estimator):
         shape = _memory_shape(query)
         if shape is None:
             return None
-        limit = 8192 if query.kind == "regfile" else 65536
+        limit = FLIP_FLOP_REGFILE_BITS if query.kind == "regfile" else 65536
         return shape if shape[0] < limit or (query.kind == "scm" and shape[0] == limit) else None
 
     def energy(self, query: ComponentQuery, action: str, tech: Technology) -> Estimate | None:
@@ -593,13 +593,35 @@ _CAP_RATIO_VOLTAGE_V = 0.9
 LIBERTY_VOLTAGE_V = 1.1
 
 
+#: register files below this many bits are flip-flop arrays (the ``mux_tree_regfile`` range): every bit is a
+#: clock sink (:func:`clock_sinks`)
+FLIP_FLOP_REGFILE_BITS = 8192
+
+
+def _sink_capacitance_45nm_f(pin_key: str, internal_key: str) -> tuple[float, float]:
+    """A clocked cell's switched clock capacitance per cycle at 45 nm, ``(C_pin (1 + tree overhead), C_internal)``:
+    its clock pin with its share of the tree, and its internal clock energy per cycle over the liberty's supply
+    squared."""
+    c_pin = _si(_C, pin_key) * (1.0 + _si(_C, "clock_tree_overhead"))
+    return c_pin, _si(_C, internal_key) / LIBERTY_VOLTAGE_V**2
+
+
+@cache
+def icg_over_flip_flop() -> float:
+    """Clock energy per cycle of a closed clock-gating cell (Nangate CLKGATE_X1) over that of a flip-flop (DFF_X1),
+    both with their share of the tree; the node and voltage scale both alike."""
+    return sum(_sink_capacitance_45nm_f("icg_clock_pin_capacitance", "icg_internal_clock_energy")) / sum(
+        _sink_capacitance_45nm_f("dff_clock_pin_capacitance", "dff_internal_clock_energy")
+    )
+
+
 def clock_capacitance_per_sink_f(tech: Technology) -> _Part:
     """Switched clock capacitance per sink at ``tech``'s node, scaled from 45 nm: ``C_pin (1 + tree overhead)``
     the network charges, plus ``C_internal`` (the flip-flop's internal clock energy per cycle over the liberty's
     supply squared)."""
-    c_pin = _si(_C, "dff_clock_pin_capacitance")
     k_tree = _si(_C, "clock_tree_overhead")
-    c_int = _si(_C, "dff_internal_clock_energy") / LIBERTY_VOLTAGE_V**2
+    c_tree, c_int = _sink_capacitance_45nm_f("dff_clock_pin_capacitance", "dff_internal_clock_energy")
+    c_pin = c_tree / (1.0 + k_tree)
     if abs(tech.node_m - REFERENCE_NODE_M) < 1e-15 and tech.flavor is None:
         ratio, law = 1.0, ""
     else:
@@ -607,7 +629,7 @@ def clock_capacitance_per_sink_f(tech: Technology) -> _Part:
         ratio = energy_factor(REFERENCE_NODE_M, v, tech.node_m, v, to_flavor=tech.flavor)
         law = f" x C(45 nm -> {tech.node_nm:g} nm) {ratio:.4g} (Stillmaker & Baas energy fits at equal {v:g} V)"
     return _Part(
-        (c_pin * (1.0 + k_tree) + c_int) * ratio,
+        (c_tree + c_int) * ratio,
         weakest(str(_entry(_C, "dff_clock_pin_capacitance")["confidence"]), "assumption"),
         (
             _cite(_C, "dff_clock_pin_capacitance"),
@@ -645,7 +667,7 @@ def clock_sinks(
     for name, kind, cap, width, banks, instances in levels:
         if kind == "dram":
             continue
-        if kind == "regfile" and cap < 8192:  # the mux_tree_regfile range (flip-flop arrays)
+        if kind == "regfile" and cap < FLIP_FLOP_REGFILE_BITS:  # the mux_tree_regfile range (flip-flop arrays)
             per = cap
         elif kind == "scm":
             per = max(1.0, math.ceil(cap / width - 1e-9))
@@ -686,6 +708,7 @@ for _cls in (HorowitzArithmetic, MuxTreeRegfile, SqrtCapacitySram, DramInterface
 
 __all__ = [
     "DATA_FILES",
+    "FLIP_FLOP_REGFILE_BITS",
     "REFERENCE_TECHNOLOGY",
     "DramInterfaceTable",
     "HorowitzArithmetic",
@@ -697,6 +720,7 @@ __all__ = [
     "clock_sinks",
     "dram_interfaces",
     "estimator_data",
+    "icg_over_flip_flop",
     "int_add_area",
     "int_add_energy",
     "int_mult_area",

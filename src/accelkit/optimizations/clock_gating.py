@@ -18,7 +18,7 @@ With ``registers: true`` the block also gates every word of the flip-flop regist
 a synthesis tool infers; one word group per partition, words as wide as the port or the partition): in the PEs
 and levels still clocked, a word's flip-flops see a clock edge only in the cycles it is written, while each
 word's gate is clocked every cycle (a closed Nangate CLKGATE_X1 costs 1.02x a flip-flop's clock energy,
-``clock_gating.yaml``). Per cycle a word group's clock goes from ``bits x E_flip-flop`` to ``words x E_gate +
+``clock_45nm.yaml``). Per cycle a word group's clock goes from ``bits x E_flip-flop`` to ``words x E_gate +
 bits written per compute cycle x E_flip-flop``, for every cycle of the layer: with stalls the written flip-flops
 are charged cycles / compute cycles times over (conservative). Where the gates cost more than they save (a word
 written every cycle) the layer pays the difference; one-bit words get no gate. The word gates add their area
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from accelkit.estimators.builtin import FLIP_FLOP_REGFILE_BITS, icg_over_flip_flop
 from accelkit.optimizations.base import (
     CLOCK_KEY,
     OPTIMIZATIONS,
@@ -57,17 +58,12 @@ def default(key: str) -> float:
     return float(data()["entries"][key]["value"])
 
 
-#: register files below this many bits are flip-flop arrays whose every bit is a clock sink (the
-#: ``mux_tree_regfile`` range, as in :func:`accelkit.estimators.builtin.clock_sinks`)
-_FLIP_FLOP_REGFILE_BITS = 8192
-
-
 def gated_word_groups(lv: MemoryLevel) -> list[tuple[tuple[Operand, ...], float, float]]:
     """The word groups of a flip-flop register file that ``registers: true`` gives a clock gate each:
     ``(operands, capacity bits, word bits)`` per partition (and one for the unpartitioned rest), the word as wide
     as the level's port or the partition if smaller. Empty for other levels; one-bit words are not gated (a gate
     costs as much clock energy as the flip-flop it would stop)."""
-    if lv.kind != "regfile" or lv.capacity_bits >= _FLIP_FLOP_REGFILE_BITS:
+    if lv.kind != "regfile" or lv.capacity_bits >= FLIP_FLOP_REGFILE_BITS:
         return []  # only flip-flop arrays clock every bit (estimators.builtin.clock_sinks)
     groups: list[tuple[tuple[Operand, ...], float, float]] = []
     parts = dict(lv.partition or {})
@@ -79,26 +75,6 @@ def gated_word_groups(lv: MemoryLevel) -> list[tuple[tuple[Operand, ...], float,
     if rest > 0 and shared:
         groups.append((shared, float(rest), min(float(rest), lv.width_bits)))
     return [g for g in groups if g[2] >= 2]
-
-
-def icg_over_flip_flop() -> float:
-    """Clock energy per cycle of one closed word gate over that of one flip-flop, both from the Nangate45 liberty
-    with the same tree overhead and node/voltage scaling: ``(C_ck,icg (1 + k) + E_icg / V^2) / (C_ck,ff (1 + k) +
-    E_ff / V^2)``."""
-    from accelkit.estimators.builtin import LIBERTY_VOLTAGE_V, estimator_data
-
-    clock = estimator_data("clock_45nm")["entries"]
-    entries = data()["entries"]
-    for e in (clock["dff_clock_pin_capacitance"], entries["icg_clock_pin_capacitance"]):
-        assert e["unit"] == "fF", e  # both capacitances in fF, both energies in fJ: the ratio needs no conversion
-    for e in (clock["dff_internal_clock_energy"], entries["icg_internal_clock_energy"]):
-        assert e["unit"] == "fJ", e
-    k = float(clock["clock_tree_overhead"]["value"])
-    v2 = LIBERTY_VOLTAGE_V**2
-    ff = float(clock["dff_clock_pin_capacitance"]["value"]) * (1 + k)
-    ff += float(clock["dff_internal_clock_energy"]["value"]) / v2
-    icg = default("icg_clock_pin_capacitance") * (1 + k) + default("icg_internal_clock_energy") / v2
-    return icg / ff
 
 
 class ClockGatingSpec(OptimizationSpec):
