@@ -778,8 +778,7 @@ def search(
             else:  # astronomically large: sample each dimension independently
                 batch.add(ci, np.stack([rng.integers(0, k, size=budget) for k in sizes]))
         else:
-            for i in range(0, total, chunk):
-                batch.add(ci, np.array(np.unravel_index(np.arange(i, min(i + chunk, total)), sizes)))
+            batch.add_all(ci)
         batch.flush_full(elite)
     batch.flush(elite)
     if sample and elite.val.size:
@@ -813,10 +812,8 @@ def search(
         live = [ci for ci in range(len(prepared)) if bound[ci] < best]
         if sum(prepared[ci][4] for ci in live) <= certify_limit:
             for ci in live:
-                sizes, total = prepared[ci][3], prepared[ci][4]
-                for i in range(0, total, chunk):
-                    batch.add(ci, np.array(np.unravel_index(np.arange(i, min(i + chunk, total)), sizes)))
-                    batch.flush_full(elite)
+                batch.add_all(ci)
+                batch.flush_full(elite)
             batch.flush(elite)
             certified = True
     if elite.val.size == 0:
@@ -893,6 +890,12 @@ class _Batch:
         own = owner if isinstance(owner, np.ndarray) else np.full(idx.shape[1], owner, dtype=np.intp)
         self.parts.append((ci, idx, own))
         self.size += idx.shape[1]
+
+    def add_all(self, ci: int) -> None:
+        """Queue every tiling of spatial candidate ``ci`` (in ``chunk``-sized parts)."""
+        sizes, total = self.prepared[ci][3], self.prepared[ci][4]
+        for i in range(0, total, self.chunk):
+            self.add(ci, np.array(np.unravel_index(np.arange(i, min(i + self.chunk, total)), sizes)))
 
     def flush_full(self, elite: _Elite) -> None:
         if self.size >= self.chunk:
