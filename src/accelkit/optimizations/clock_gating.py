@@ -58,6 +58,13 @@ def default(key: str) -> float:
     return float(data()["entries"][key]["value"])
 
 
+def _level_unused(lc: LayerCounts, name: str) -> bool:
+    """Whether the layer leaves level ``name`` untouched: no read or write, and no block's extra access."""
+    t = lc.counts.levels.get(name)
+    extra_bits = sum(x.count for x in lc.extra if x.component == name)
+    return t is None or t.total_read_bits + t.total_write_bits + extra_bits == 0
+
+
 def gated_word_groups(lv: MemoryLevel) -> list[tuple[tuple[Operand, ...], float, float]]:
     """The word groups of a flip-flop register file that ``registers: true`` gives a clock gate each:
     ``(operands, capacity bits, word bits)`` per partition (and one for the unpartitioned rest), the word as wide
@@ -180,9 +187,7 @@ class ClockGating(Optimization):
             lv = levels.get(name)
             unused = False
             if lv is not None and self._gate_levels:
-                t = lc.counts.levels.get(name)
-                extra_bits = sum(x.count for x in lc.extra if x.component == name)
-                unused = t is None or (t.total_read_bits + t.total_write_bits + extra_bits == 0)
+                unused = _level_unused(lc, name)
             if name == "mac" and self._gate_levels and lc.macs == 0 and not lc.counts.spatial_adds:
                 unused = True  # a layer with no MAC work leaves the MAC registers idle
             if unused:
@@ -212,7 +217,7 @@ class ClockGating(Optimization):
             if not groups or lv.name not in by_comp:
                 continue
             t = lc.counts.levels.get(lv.name)
-            if self._gate_levels and (t is None or t.total_read_bits + t.total_write_bits == 0):
+            if self._gate_levels and _level_unused(lc, lv.name):
                 continue  # the level gate already stops it
             sinks = priced.clock_sinks.get(lv.name, 0.0)
             if sinks <= 0:
