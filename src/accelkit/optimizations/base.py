@@ -36,7 +36,7 @@ import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import ConfigDict, Field
 
@@ -304,14 +304,21 @@ def block_data(module: str) -> Mapping[str, Any]:
     return yaml.safe_load(text)
 
 
+def _block_entry(module: str, key: str) -> Mapping[str, Any]:
+    """One cited constant of ``optimizations/data/<module>.yaml``, whether the file lists its constants at the
+    top level or under ``entries:``."""
+    data = block_data(module)
+    return cast(Mapping[str, Any], data.get("entries", data)[key])
+
+
 def cited(module: str, key: str) -> Any:
-    """The value of a cited constant in ``optimizations/data/<module>.yaml`` (top-level entries)."""
-    return block_data(module)[key]["value"]
+    """The value of a cited constant in ``optimizations/data/<module>.yaml``."""
+    return _block_entry(module, key)["value"]
 
 
 def cite(module: str, key: str) -> str:
     """One line naming the source of a cited constant (for notes and ExtraComponent sources)."""
-    entry = block_data(module)[key]
+    entry = _block_entry(module, key)
     s = entry["source"]
     return f"{s['authors']}, {s['title']}, {s['venue']} {s['year']} ({s['where']}; {entry.get('confidence', '')})"
 

@@ -41,21 +41,13 @@ from accelkit.optimizations.base import (
     LayerCounts,
     Optimization,
     OptimizationSpec,
-    block_data,
+    cited,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
     from accelkit.hardware.accelerator import Accelerator, MemoryLevel
     from accelkit.model.pricing import PricedAccelerator
     from accelkit.workload.ir import Network, Operand
-
-
-def data() -> dict[str, Any]:
-    return dict(block_data("clock_gating"))
-
-
-def default(key: str) -> float:
-    return float(data()["entries"][key]["value"])
 
 
 def _level_unused(lc: LayerCounts, name: str) -> bool:
@@ -118,7 +110,7 @@ class ClockGating(Optimization):
     @property
     def residual(self) -> float:
         r = self.spec.residual_fraction  # type: ignore[attr-defined]
-        return default("gated_residual_fraction") if r is None else float(r)
+        return float(cited("clock_gating", "gated_residual_fraction")) if r is None else float(r)
 
     @property
     def _gate_pes(self) -> bool:
@@ -159,7 +151,7 @@ class ClockGating(Optimization):
         n = self._icg_count(priced.arch)
         if not n:
             return priced
-        area = n * float(data()["entries"]["icg_area"]["value"]) * 1e-12 * priced.tech.area_factor_from(45e-9)
+        area = n * float(cited("clock_gating", "icg_area")) * 1e-12 * priced.tech.area_factor_from(45e-9)
         leak = area * priced.tech.logic_leakage_w_per_m2()
         icg = ExtraComponent(
             "clock_gates",

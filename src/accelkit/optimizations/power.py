@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from accelkit.optimizations.base import OPTIMIZATIONS, Optimization, OptimizationError, OptimizationSpec, block_data
+from accelkit.optimizations.base import OPTIMIZATIONS, Optimization, OptimizationError, OptimizationSpec, cited
 
 if TYPE_CHECKING:  # pragma: no cover
     from accelkit.hardware.accelerator import Accelerator
@@ -34,12 +34,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from accelkit.workload.ir import Network
 
 
-def data() -> dict[str, Any]:
-    return dict(block_data("power"))
-
-
 def default(key: str) -> float:
-    return float(data()["entries"][key]["value"])
+    """A cited constant of ``data/power.yaml``."""
+    return float(cited("power", key))
 
 
 class PowerGatingSpec(OptimizationSpec):
