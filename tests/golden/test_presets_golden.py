@@ -208,14 +208,51 @@ def test_tinyml_reaches_10_gmacs_within_its_power_envelope(tinyml_peak: accelkit
     assert tinyml_peak.power_w <= pub["worst_case_power_w"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="289 vs 600 GMAC/s/W (-52%) at the peak-throughput mapping (the clock network, with the flip-flops' "
-    "internal clock energy, is part of it: 360 GMAC/s/W without any clock). The preset is a generic int8 array "
-    "streaming inputs and weights from a banked L1 for every MAC; GAP8's 10 GMAC/s at 90 MHz (111 MAC/cycle) is "
-    "only reachable with its convolution engine (HWCE: 32-column line buffer, 5x5 windows, up to 4 outputs per "
-    "cycle with 4-bit weights, per GreenWaves' SDK drivers) beside the 8 cores, which this preset does not model",
-)
-def test_tinyml_energy_efficiency_at_peak(tinyml_peak: accelkit.Evaluation) -> None:
-    pub = tinyml_peak.accelerator.published
-    assert tinyml_peak.macs / tinyml_peak.energy_j == pytest.approx(pub["energy_efficiency_mac_per_j"], rel=0.15)
+def _hwce_peak(*, pixels: str = "int16") -> accelkit.Evaluation:
+    """A 5x5 conv, 32 -> 32 channels on 56 x 56 pixels, on GAP8's convolution engine at the default objective (EDP).
+    ``pixels="int8"``: the engine's 8-bit-pixel option, as a quantization block (activations int8, weights the
+    engine's int4)."""
+    b = NetworkBuilder("peak5x5", dtype="int16")
+    x = b.input("x", (1, 32, 56, 56))
+    b.conv(x, 32, 5, padding="same", name="conv")
+    blocks = [] if pixels == "int16" else [{"kind": "quantization", "activations": pixels, "weights": "int4"}]
+    return accelkit.evaluate(b.build(), "gap8_hwce", optimizations=blocks)
+
+
+def test_gap8_hwce_computes_four_5x5_convolutions_per_cycle() -> None:
+    """GreenWaves' SDK manual: four 5x5 convolutions per cycle with 4-bit weights, i.e. 100 MACs per cycle, 9 GMAC/s at
+    90 MHz -- the bulk of GAP8's 'up to 10 GMAC/s' (the 8 cores make up the rest) -- within the 75 mW envelope."""
+    ev = _hwce_peak()
+    pub = ev.accelerator.published
+    layer = ev.layers[0]
+    assert layer.macs / layer.compute_cycles == pub["macs_per_cycle"]
+    assert layer.latency_s * ev.accelerator.clock_hz == layer.compute_cycles  # no stall: L1 feeds it every cycle
+    assert 0.85 * pub["macs_per_second_chip"] <= layer.macs / layer.latency_s <= pub["macs_per_second_chip"]
+    assert ev.power_w <= pub["worst_case_power_w"]
+
+
+def test_gap8_hwce_efficiency_brackets_the_published_figure() -> None:
+    """GAP-8 (ASAP 2018): 600 GMAC/s/W. The abstract does not give the pixel width; the engine takes 16-bit pixels
+    (its SDK kernels' format) or 8-bit ones (less power, same rate). The model brackets the figure: 498 GMAC/s/W with
+    16-bit pixels (-17%), 643 with 8-bit ones (+7%); each within 20%."""
+    pub = accelkit.load_accelerator("gap8_hwce").published["energy_efficiency_mac_per_j"]
+    wide, narrow = (ev.macs / ev.energy_j for ev in (_hwce_peak(), _hwce_peak(pixels="int8")))
+    assert wide < pub < narrow
+    assert wide == pytest.approx(pub, rel=0.20)
+    assert narrow == pytest.approx(pub, rel=0.20)
+
+
+def test_tinyml_array_is_half_as_efficient_as_gap8_engine_on_its_layer() -> None:
+    """tinyml_int8 is a generic array for any layer; GAP8 reaches its figures with a specialised engine. On the
+    engine's own layer (5x5, 56 x 56) the engine, with pixels twice as wide, is still about twice as efficient
+    (498 vs 256 GMAC/s/W): its line buffer reads each pixel once for the 25 taps and 4 filters, and its weights stay
+    in the multipliers, while the generic array streams a pixel from L1 for every few MACs."""
+    b = NetworkBuilder("peak5x5", dtype="int8")
+    x = b.input("x", (1, 32, 56, 56))
+    b.conv(x, 32, 5, padding="same", name="conv")
+    generic = accelkit.evaluate(b.build(), "tinyml_int8")
+    engine = _hwce_peak()
+    ratio = (engine.macs / engine.energy_j) / (generic.macs / generic.energy_j)
+    assert 1.5 <= ratio <= 2.5
+    l1 = {ev.accelerator.name: ev.layers[0].energy_by_level_j["l1"] / ev.macs for ev in (generic, engine)}
+    assert l1["gap8_hwce"] < l1["tinyml_int8"]
