@@ -52,6 +52,14 @@ def test_eyeriss_active_pes_per_layer(eyeriss_alexnet: accelkit.Evaluation) -> N
         assert r.mapping.active_pes == pytest.approx(pub[r.name], rel=0.05), r.name
 
 
+def test_eyeriss_average_active_pes(eyeriss_alexnet: accelkit.Evaluation) -> None:
+    """JSSC 2017: 148 active PEs on average over CONV1-5, the per-layer counts weighted by each layer's time (Table V:
+    (154 x 20.9 + 135 x 41.9 + 156 x (23.6 + 18.4 + 10.5)) / 115.3 ms = 148)."""
+    conv = _conv_rows(eyeriss_alexnet)
+    avg = sum(r.mapping.active_pes * r.latency_s for r in conv if r.mapping) / sum(r.latency_s for r in conv)
+    assert avg == pytest.approx(eyeriss_alexnet.accelerator.published["active_pes_average"], rel=0.05)
+
+
 def test_eyeriss_glb_traffic_within_20_percent(eyeriss_alexnet: accelkit.Evaluation) -> None:
     """208.5 MB of global-buffer traffic per batch of 4 over CONV1-5 (JSSC 2017): the paper's global buffer is
     both parts, the 100 kB ifmap/psum buffer and the 8 kB filter prefetch buffer (201 MB modelled, -3%; per layer
