@@ -251,19 +251,21 @@ def test_tinyml_reaches_10_gmacs_within_its_power_envelope(tinyml_peak: accelkit
 
 
 def _hwce_peak(*, pixels: str = "int16") -> accelkit.Evaluation:
-    """A 5x5 conv, 32 -> 32 channels on 56 x 56 pixels, on GAP8's convolution engine at the default objective (EDP).
+    """A 5x5 conv, 32 -> 32 channels on 56 x 56 pixels, on GAP8's convolution engine at the default objective (EDP),
+    with the data on chip (the published figure is taken to be the engine's, fed from L1 and L2).
     ``pixels="int8"``: the engine's 8-bit-pixel option, as a quantization block (activations int8, weights the
-    engine's int4)."""
+    engine's int4); the partial sums through L1 stay 16-bit (an assumption: the SDK's y_in / y_out are 16-bit)."""
     b = NetworkBuilder("peak5x5", dtype="int16")
     x = b.input("x", (1, 32, 56, 56))
     b.conv(x, 32, 5, padding="same", name="conv")
     blocks = [] if pixels == "int16" else [{"kind": "quantization", "activations": pixels, "weights": "int4"}]
-    return accelkit.evaluate(b.build(), "gap8_hwce", optimizations=blocks)
+    return accelkit.evaluate(b.build(), "gap8_hwce", residency="on_chip", optimizations=blocks)
 
 
 def test_gap8_hwce_computes_four_5x5_convolutions_per_cycle() -> None:
     """GreenWaves' SDK manual: four 5x5 convolutions per cycle with 4-bit weights, i.e. 100 MACs per cycle, 9 GMAC/s at
-    90 MHz -- the bulk of GAP8's 'up to 10 GMAC/s' (the 8 cores make up the rest) -- within the 75 mW envelope."""
+    90 MHz, below GAP8's 'up to 10 GMAC/s' (the abstract does not split that between the engine and the 8 cores).
+    The power bound is a sanity check only (the engine alone is far below the chip's worst case)."""
     ev = _hwce_peak()
     pub = ev.accelerator.published
     layer = ev.layers[0]
@@ -274,9 +276,12 @@ def test_gap8_hwce_computes_four_5x5_convolutions_per_cycle() -> None:
 
 
 def test_gap8_hwce_efficiency_brackets_the_published_figure() -> None:
-    """GAP-8 (ASAP 2018): 600 GMAC/s/W. The abstract does not give the pixel width; the engine takes 16-bit pixels
-    (its SDK kernels' format) or 8-bit ones (less power, same rate). The model brackets the figure: 498 GMAC/s/W with
-    16-bit pixels (-17%), 643 with 8-bit ones (+7%); each within 20%."""
+    """GAP-8 (ASAP 2018): 600 GMAC/s/W, a chip-level figure whose pixel and weight widths the abstract does not give.
+    The preset takes the 4-bit-weight mode, the only one with 100 MACs per cycle (an inference from the 10 GMAC/s;
+    the SDK's own kernels use 16-bit coefficients at 25-27 MACs per cycle), and the engine takes 16-bit pixels (its
+    SDK kernels' format) or 8-bit ones (less power, same rate). The engine-only model brackets the figure: 498
+    GMAC/s/W with 16-bit pixels (-17%), 643 with 8-bit ones (+7%), each within 20%. What the model leaves out (the
+    engine's streamers and control, the cluster around it) would lower both."""
     pub = accelkit.load_accelerator("gap8_hwce").published["energy_efficiency_mac_per_j"]
     wide, narrow = (ev.macs / ev.energy_j for ev in (_hwce_peak(), _hwce_peak(pixels="int8")))
     assert wide < pub < narrow
@@ -284,17 +289,21 @@ def test_gap8_hwce_efficiency_brackets_the_published_figure() -> None:
     assert narrow == pytest.approx(pub, rel=0.20)
 
 
-def test_tinyml_array_is_half_as_efficient_as_gap8_engine_on_its_layer() -> None:
+def test_gap8_engine_beats_the_generic_tinyml_array_on_its_layer() -> None:
     """tinyml_int8 is a generic array for any layer; GAP8 reaches its figures with a specialised engine. On the
-    engine's own layer (5x5, 56 x 56) the engine, with pixels twice as wide, is still about twice as efficient
-    (498 vs 256 GMAC/s/W): its line buffer reads each pixel once for the 25 taps and 4 filters, and its weights stay
-    in the multipliers, while the generic array streams a pixel from L1 for every few MACs."""
+    engine's own layer (5x5, 48 x 48, both with the data on chip) the engine, with pixels twice as wide, is 1.41x
+    as efficient (500 vs 354 GMAC/s/W): its line buffer reads each pixel once for the 25 taps and 4 filters and its
+    weights stay in the multipliers, so it spends less in L1 (0.55 vs 0.88 pJ/MAC) and on the clock (0.56 vs 0.80)."""
     b = NetworkBuilder("peak5x5", dtype="int8")
-    x = b.input("x", (1, 32, 56, 56))
+    x = b.input("x", (1, 32, 48, 48))
     b.conv(x, 32, 5, padding="same", name="conv")
-    generic = accelkit.evaluate(b.build(), "tinyml_int8")
-    engine = _hwce_peak()
+    generic = accelkit.evaluate(b.build(), "tinyml_int8", residency="on_chip")
+    b = NetworkBuilder("peak5x5", dtype="int16")
+    x = b.input("x", (1, 32, 48, 48))
+    b.conv(x, 32, 5, padding="same", name="conv")
+    engine = accelkit.evaluate(b.build(), "gap8_hwce", residency="on_chip")
     ratio = (engine.macs / engine.energy_j) / (generic.macs / generic.energy_j)
-    assert 1.5 <= ratio <= 2.5
-    l1 = {ev.accelerator.name: ev.layers[0].energy_by_level_j["l1"] / ev.macs for ev in (generic, engine)}
-    assert l1["gap8_hwce"] < l1["tinyml_int8"]
+    assert 1.25 <= ratio <= 1.6
+    per_mac = {ev.accelerator.name: ev.layers[0].energy_by_level_j for ev in (generic, engine)}
+    for level in ("l1", "clock"):
+        assert per_mac["gap8_hwce"][level] / engine.macs < per_mac["tinyml_int8"][level] / generic.macs, level
