@@ -8,7 +8,7 @@ import pytest
 
 import accelkit
 from accelkit.optimizations.sparse_format import cited
-from accelkit.workload.zoo import get_network
+from tests.golden.networks import up_to_last_conv
 
 
 def _pe_energy(ev: accelkit.Evaluation) -> float:
@@ -18,9 +18,7 @@ def _pe_energy(ev: accelkit.Evaluation) -> float:
 
 @pytest.fixture(scope="module")
 def runs() -> tuple[accelkit.Evaluation, accelkit.Evaluation]:
-    full = get_network("alexnet", batch=4)
-    upto = [lyr.name for lyr in full.layers].index("conv5") + 1
-    net = full.with_layers(full.layers[:upto], outputs=full.layers[upto - 1].outputs)
+    net = up_to_last_conv("alexnet", batch=4)  # CONV1-5
     zeros = cited("sparsity", "eyeriss_alexnet_zero_ifmaps")
     cache: dict = {}
     kw = {"objective": "edp", "residency": "dram", "mapping_cache": cache}

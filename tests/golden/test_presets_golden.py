@@ -7,7 +7,8 @@ import pytest
 import accelkit
 from accelkit.model.evaluate import LayerResult
 from accelkit.workload.builder import NetworkBuilder
-from accelkit.workload.zoo import get_network
+from accelkit.workload.ir import Network
+from tests.golden.networks import up_to_last_conv
 
 
 def test_edge_npu_reaches_256_macs_per_cycle() -> None:
@@ -30,9 +31,7 @@ def eyeriss_alexnet() -> accelkit.Evaluation:
     ("the PEs that are not covered by any sets are clock gated to save energy consumption", Sec. IV)."""
     from accelkit.optimizations.sparse_format import cited
 
-    full = get_network("alexnet", batch=4)
-    upto = [lyr.name for lyr in full.layers].index("conv5") + 1  # CONV1-5 and the pools between them
-    net = full.with_layers(full.layers[:upto], outputs=full.layers[upto - 1].outputs)
+    net = up_to_last_conv("alexnet", batch=4)  # CONV1-5 and the pools between them
     density = {k: 1 - v for k, v in cited("sparsity", "eyeriss_alexnet_zero_ifmaps").items()}
     chip = [
         {"kind": "zero_gating", "activation_density": density},
@@ -166,11 +165,10 @@ def test_eyeriss_alexnet_dram_traffic(eyeriss_alexnet: accelkit.Evaluation) -> N
 def eyeriss_vgg16() -> accelkit.Evaluation:
     """VGG-16's CONV layers, batch 3, on eyeriss_v1 with idle PEs clock-gated. VGG-16's zero fractions are not in
     the text, so neither zero gating nor the DRAM run-length coding can be applied."""
-    full = get_network("vgg16", batch=3)
-    last = max(i for i, lyr in enumerate(full.layers) if lyr.op == "conv")
-    net = full.with_layers(full.layers[: last + 1], outputs=full.layers[last].outputs)
     gate_idle_pes = [{"kind": "clock_gating", "gate": "pes"}]
-    return accelkit.evaluate(net, "eyeriss_v1", objective="edp", optimizations=gate_idle_pes)
+    return accelkit.evaluate(
+        up_to_last_conv("vgg16", batch=3), "eyeriss_v1", objective="edp", optimizations=gate_idle_pes
+    )
 
 
 @pytest.mark.xfail(
@@ -250,16 +248,21 @@ def test_tinyml_reaches_10_gmacs_within_its_power_envelope(tinyml_peak: accelkit
     assert tinyml_peak.power_w <= pub["worst_case_power_w"]
 
 
+def _conv5x5(dtype: str, size: int) -> Network:
+    """One 5x5 convolution, 32 -> 32 channels on size x size pixels: the HWCE's own kind of layer."""
+    b = NetworkBuilder("peak5x5", dtype=dtype)
+    x = b.input("x", (1, 32, size, size))
+    b.conv(x, 32, 5, padding="same", name="conv")
+    return b.build()
+
+
 def _hwce_peak(*, pixels: str = "int16") -> accelkit.Evaluation:
     """A 5x5 conv, 32 -> 32 channels on 56 x 56 pixels, on GAP8's convolution engine at the default objective (EDP),
     with the data on chip (the published figure is taken to be the engine's, fed from L1 and L2).
     ``pixels="int8"``: the engine's 8-bit-pixel option, as a quantization block (activations int8, weights the
     engine's int4); the partial sums through L1 stay 16-bit (an assumption: the SDK's y_in / y_out are 16-bit)."""
-    b = NetworkBuilder("peak5x5", dtype="int16")
-    x = b.input("x", (1, 32, 56, 56))
-    b.conv(x, 32, 5, padding="same", name="conv")
     blocks = [] if pixels == "int16" else [{"kind": "quantization", "activations": pixels, "weights": "int4"}]
-    return accelkit.evaluate(b.build(), "gap8_hwce", residency="on_chip", optimizations=blocks)
+    return accelkit.evaluate(_conv5x5("int16", 56), "gap8_hwce", residency="on_chip", optimizations=blocks)
 
 
 def test_gap8_hwce_computes_four_5x5_convolutions_per_cycle() -> None:
@@ -294,16 +297,10 @@ def test_gap8_engine_beats_the_generic_tinyml_array_on_its_layer() -> None:
     engine's own layer (5x5, 48 x 48, both with the data on chip) the engine, with pixels twice as wide, is 1.41x
     as efficient (500 vs 354 GMAC/s/W): its line buffer reads each pixel once for the 25 taps and 4 filters and its
     weights stay in the multipliers, so it spends less in L1 (0.55 vs 0.88 pJ/MAC) and on the clock (0.56 vs 0.80)."""
-    b = NetworkBuilder("peak5x5", dtype="int8")
-    x = b.input("x", (1, 32, 48, 48))
-    b.conv(x, 32, 5, padding="same", name="conv")
-    generic = accelkit.evaluate(b.build(), "tinyml_int8", residency="on_chip")
-    b = NetworkBuilder("peak5x5", dtype="int16")
-    x = b.input("x", (1, 32, 48, 48))
-    b.conv(x, 32, 5, padding="same", name="conv")
-    engine = accelkit.evaluate(b.build(), "gap8_hwce", residency="on_chip")
+    generic = accelkit.evaluate(_conv5x5("int8", 48), "tinyml_int8", residency="on_chip")
+    engine = accelkit.evaluate(_conv5x5("int16", 48), "gap8_hwce", residency="on_chip")
     ratio = (engine.macs / engine.energy_j) / (generic.macs / generic.energy_j)
     assert 1.25 <= ratio <= 1.6
-    per_mac = {ev.accelerator.name: ev.layers[0].energy_by_level_j for ev in (generic, engine)}
     for level in ("l1", "clock"):
-        assert per_mac["gap8_hwce"][level] / engine.macs < per_mac["tinyml_int8"][level] / generic.macs, level
+        per_mac = {ev.accelerator.name: ev.layers[0].energy_by_level_j[level] / ev.macs for ev in (generic, engine)}
+        assert per_mac["gap8_hwce"] < per_mac["tinyml_int8"], level
